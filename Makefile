@@ -1,0 +1,46 @@
+# Accord: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint fmt install migrate demo bench clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/accord migrate --noinput
+
+demo: migrate
+	$(BIN)/accord demo
+
+run: demo
+	$(BIN)/accord demo --print-logins
+	PORT=$(PORT) $(BIN)/accord serve
+
+test: install
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+	$(BIN)/accord makemigrations --check --dry-run
+	$(BIN)/accord check
+
+fmt: install
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

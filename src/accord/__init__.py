@@ -1,0 +1,1 @@
+"""Accord: international cooperation of universities and academies of sciences, in one place."""

@@ -1,0 +1,203 @@
+"""Agreements between institutions, their parties, provisions and documents."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AgreementKind(models.TextChoices):
+    MOU = "mou", _("Memorandum of understanding")
+    FRAMEWORK = "framework", _("Framework agreement")
+    BILATERAL_EXCHANGE = "bilateral_exchange", _("Bilateral exchange (inter-institutional)")
+    JOINT_DEGREE = "joint_degree", _("Joint or double degree")
+    AMENDMENT = "amendment", _("Amendment")
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    NEGOTIATION = "negotiation", _("Negotiation")
+    SIGNING = "signing", _("Signing")
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class Agreement(models.Model):
+    kind = models.CharField(_("kind"), max_length=30, choices=AgreementKind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    # Titles in other languages, {"ru": "...", "az": "..."}.
+    titles = models.JSONField(_("titles in other languages"), default=dict, blank=True)
+    # Lower-cased titles, for search in any language on SQLite and PostgreSQL alike.
+    search_text = models.TextField(editable=False, default="")
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    auto_renew = models.BooleanField(_("renews automatically"), default=False)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    is_public = models.BooleanField(
+        _("public"), default=False, help_text=_("Shown on the parties' public pages when active.")
+    )
+    renews = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        verbose_name=_("renewal of"),
+    )
+    amends = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+        verbose_name=_("amends"),
+    )
+    termination_reason = models.TextField(_("reason for termination"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "valid_to"]),
+            models.Index(fields=["kind"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="agreement_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def title_in(self, language: str) -> str:
+        return self.titles.get(language) or self.title
+
+    def compute_search_text(self) -> str:
+        return " ".join([self.title, *self.titles.values()]).lower()
+
+
+class AgreementParty(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="parties")
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.PROTECT, related_name="agreement_parties"
+    )
+    signatory_name = models.CharField(_("signatory"), max_length=200, blank=True)
+    signatory_position = models.CharField(_("signatory's position"), max_length=200, blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="coordinated_parties",
+        verbose_name=_("coordinator"),
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "institution"], name="party_unique_institution"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} in {self.agreement}"
+
+    @property
+    def has_signed(self) -> bool:
+        return bool(self.signatory_name and self.signed_on)
+
+
+class ProvisionKind(models.TextChoices):
+    CENTER_ACCESS = "center_access", _("Access to research centers")
+    JOINT_EVENTS = "joint_events", _("Joint events")
+    SCHOLARSHIP = "scholarship", _("Scholarships")
+    MOBILITY = "mobility", _("Mobility")
+    JOINT_RESEARCH = "joint_research", _("Joint research")
+    CULTURAL_CENTER = "cultural_center", _("Cultural center")
+
+
+class Provision(models.Model):
+    """What an agreement enables. `terms` holds the kind's own fields, validated by
+    the kind's form in agreements/provisions.py."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="provisions")
+    kind = models.CharField(_("kind"), max_length=30, choices=ProvisionKind.choices)
+    terms = models.JSONField(_("terms"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["kind", "agreement"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.agreement})"
+
+
+class DocumentKind(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SIGNED = "signed", _("Signed copy")
+    ANNEX = "annex", _("Annex")
+
+
+def document_path(instance: "AgreementDocument", filename: str) -> str:
+    return f"agreements/{instance.agreement_id}/{instance.kind}-v{instance.version}-{filename}"
+
+
+class AgreementDocument(models.Model):
+    """One version of a document; every upload is a new version, none is overwritten."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    file = models.FileField(_("file"), upload_to=document_path, max_length=400)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "kind", "version"], name="document_unique_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} (v{self.version})"
+
+
+class ExpiryReminder(models.Model):
+    """A reminder sent to a party's coordinator; unique so each is sent exactly once."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="+")
+    party = models.ForeignKey(AgreementParty, on_delete=models.CASCADE, related_name="+")
+    days_before = models.PositiveIntegerField()
+    valid_to = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party", "days_before", "valid_to"], name="reminder_once"
+            )
+        ]

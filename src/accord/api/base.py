@@ -1,0 +1,144 @@
+"""The NinjaAPI instance, authentication, problem+json errors and pagination."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from accord.core.models import ApiToken
+from accord.core.tokens import hash_secret
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <personal API token>`."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        api_token = (
+            ApiToken.objects.select_related("user")
+            .filter(token_hash=hash_secret(token), revoked_at__isnull=True)
+            .first()
+        )
+        if api_token is None or not api_token.user.is_active:
+            return None
+        now = timezone.now()
+        # Record use at most once a minute: saves a write on every call.
+        if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        request.user = api_token.user
+        return api_token.user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's session, with Django's CSRF check on unsafe methods."""
+
+    param_name = "sessionid"
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if request.user.is_authenticated:
+            return request.user
+        return None
+
+
+class OptionalAuth(SessionAuth):
+    """Lets anonymous callers through to endpoints that also serve public data."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        from django.contrib.auth.models import AnonymousUser
+
+        return super().__call__(request) or AnonymousUser()
+
+
+api = NinjaAPI(
+    title="Accord API",
+    version="1",
+    description=(
+        "The open API of Accord: institutions, agreements and everything they enable. "
+        "Authenticate with a personal API token (`Authorization: Bearer …`, created on "
+        "your profile page) or a browser session. Errors are RFC 9457 problem+json."
+    ),
+    auth=[BearerToken(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+def problem(
+    request: HttpRequest,
+    status: int,
+    title: str,
+    detail: str = "",
+    errors: dict[str, list[str]] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
+def _field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
+@api.exception_handler(DjangoValidationError)
+def on_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    errors = _field_errors(exc)
+    detail = "; ".join(f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in errors.items())
+    return problem(request, 422, "Invalid input", detail, errors)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", []) if part not in ("body", "payload", "query")]
+        errors.setdefault(".".join(location) or "__all__", []).append(error.get("msg", "invalid"))
+    detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+    return problem(request, 422, "Invalid input", detail, errors)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(request, 404, "Not found", "No such object, or it is not visible to you.")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return problem(request, 403, "Forbidden", str(exc) or "You may not do this.")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem(request, 401, "Unauthorized", "Authenticate with a Bearer token or a session.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem(request, exc.status_code, str(exc))
+
+
+@api.get("/me", tags=["accounts"], summary="The authenticated user and their memberships")
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    return {
+        "username": user.username,
+        "email": user.email,
+        "is_staff": user.is_staff,
+        "memberships": [
+            {"institution": m.institution.slug, "role": m.role}
+            for m in user.memberships.select_related("institution")  # type: ignore[union-attr]
+        ],
+    }

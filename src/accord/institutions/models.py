@@ -1,0 +1,116 @@
+"""Institutions (universities, academies, institutes, ministries, foundations) and their units."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class InstitutionKind(models.TextChoices):
+    UNIVERSITY = "university", _("University")
+    ACADEMY = "academy", _("Academy of sciences")
+    RESEARCH_INSTITUTE = "research_institute", _("Research institute")
+    MINISTRY = "ministry", _("Ministry")
+    FOUNDATION = "foundation", _("Foundation")
+    OTHER = "other", _("Other")
+
+
+class Institution(models.Model):
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    # Names in other languages, {"ru": "...", "kk": "..."}; `name` is the one shown by default.
+    names = models.JSONField(_("names in other languages"), default=dict, blank=True)
+    # Lower-cased `name` and `names` joined, so one indexed-free LIKE finds a name in any
+    # language on SQLite and PostgreSQL alike; set by the services from the two fields above.
+    search_text = models.TextField(editable=False, default="")
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=InstitutionKind.choices, default=InstitutionKind.UNIVERSITY
+    )
+    country = CountryField(_("country"), db_index=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    website = models.URLField(_("website"), max_length=300, blank=True)
+    ror_id = models.CharField(_("ROR id"), max_length=9, unique=True, null=True, blank=True)
+    schac_code = models.CharField(
+        _("SCHAC code"),
+        max_length=253,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("The institution's internet domain, as Erasmus Without Paper uses it."),
+    )
+    erasmus_code = models.CharField(
+        _("Erasmus code"), max_length=20, unique=True, null=True, blank=True
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent institution"),
+    )
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["kind"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def name_in(self, language: str) -> str:
+        return self.names.get(language) or self.name
+
+    def compute_search_text(self) -> str:
+        return " ".join([self.name, *self.names.values()]).lower()
+
+
+class UnitKind(models.TextChoices):
+    FACULTY = "faculty", _("Faculty")
+    DEPARTMENT = "department", _("Department")
+    CENTER = "center", _("Center")
+    INSTITUTE = "institute", _("Institute")
+    OTHER = "other", _("Other")
+
+
+class Unit(models.Model):
+    """A faculty, department or center of an institution."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="units")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
+    name = models.CharField(_("name"), max_length=300)
+    names = models.JSONField(_("names in other languages"), default=dict, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "name"], name="unit_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="contacts"
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

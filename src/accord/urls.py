@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accord.api.v1 import api
+from accord.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("accord.core.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("institutions/", include("accord.institutions.urls")),
+    path("agreements/", include("accord.agreements.urls")),
+    path("p/", include("accord.institutions.public_urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

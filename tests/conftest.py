@@ -1,0 +1,59 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import PASSWORD, InstitutionFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _plain_static(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def institution(db):
+    return InstitutionFactory(name="Al-Farabi Kazakh National University", country="KZ")
+
+
+@pytest.fixture
+def partner(db):
+    return InstitutionFactory(name="Azerbaijan National Academy of Sciences", country="AZ")
+
+
+@pytest.fixture
+def officer(institution):
+    return MembershipFactory(institution=institution, role="officer").user
+
+
+@pytest.fixture
+def outsider(db):
+    """An officer of an institution that is party to nothing the test creates."""
+    return MembershipFactory(role="officer").user
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True, username="platform-staff")
+
+
+@pytest.fixture
+def count_queries():
+    """`with count_queries() as ctx: ...; len(ctx.captured_queries)`."""
+
+    def make():
+        return CaptureQueriesContext(connection)
+
+    return make
