@@ -21,7 +21,7 @@ migrate: install
 demo: migrate
 	$(BIN)/accord demo
 
-run: demo
+run: migrate
 	$(BIN)/accord demo --print-logins
 	PORT=$(PORT) $(BIN)/accord serve
 

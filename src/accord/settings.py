@@ -31,8 +31,16 @@ def _secret_key() -> str:
         return key
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(64))
-        key_file.chmod(0o600)
+        # Written aside and linked into place: processes starting together agree on one key.
+        draft = VAR_DIR / f".secret_key.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(64))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return key_file.read_text().strip()
 
 
@@ -104,7 +112,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "accord.sqlite3",
+            "NAME": str(VAR_DIR / "accord.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock
                 # at the start of a transaction, which serialises writers instead of failing them.
@@ -134,7 +142,13 @@ LOGOUT_REDIRECT_URL = "home"
 # Failed logins: after this many failures for one username or address within the window,
 # further attempts are refused until the window has passed.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("ACCORD_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_FAILURE_IP_LIMIT = int(
+    os.environ.get("ACCORD_LOGIN_FAILURE_IP_LIMIT", str(LOGIN_FAILURE_LIMIT))
+)
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("ACCORD_LOGIN_FAILURE_WINDOW", "900"))
+# Reverse proxies in front of Accord that append the client's address to X-Forwarded-For
+# (nginx, a load balancer). 0: the address of the connection is the client's.
+ACCORD_PROXY_COUNT = int(os.environ.get("ACCORD_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -152,6 +166,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_URL = "/media/"  # never served directly: downloads go through permission-checked views
 MEDIA_ROOT = Path(os.environ.get("ACCORD_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
@@ -161,7 +176,7 @@ STORAGES = {
         ),
     },
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "accord.core.staticfiles.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
@@ -220,3 +235,6 @@ LOGGING = {
 }
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
+
+# Kosovo has no ISO 3166 code yet; XK is the user-assigned code that EWP and the EU use.
+COUNTRIES_OVERRIDE = {"XK": "Kosovo"}

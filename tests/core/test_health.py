@@ -15,3 +15,19 @@ def test_openapi_document_is_served(client):
 
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Accord API"
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
+    from django.db import OperationalError, connections
+
+    def unavailable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connections["default"], "cursor", unavailable)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "unavailable"}
+    assert response["Cache-Control"].startswith("max-age=0")

@@ -36,6 +36,9 @@ class Agreement(models.Model):
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     auto_renew = models.BooleanField(_("renews automatically"), default=False)
+    # How many times the period was extended automatically; the first period's length is
+    # (valid_to - valid_from) / (auto_renewals + 1), the length each extension adds.
+    auto_renewals = models.PositiveIntegerField(_("automatic renewals"), default=0, editable=False)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     is_public = models.BooleanField(
@@ -201,3 +204,6 @@ class ExpiryReminder(models.Model):
                 fields=["party", "days_before", "valid_to"], name="reminder_once"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.days_before} days before {self.valid_to} to party {self.party_id}"

@@ -38,7 +38,9 @@ def may_create_agreements(user) -> bool:  # type: ignore[no-untyped-def]
     return bool(user.is_authenticated and institution_ids(user, (Role.ADMIN, Role.OFFICER)))
 
 
-rules.add_perm("agreements.view_agreement", is_platform_staff | is_party_staff | is_public_and_active)
+rules.add_perm(
+    "agreements.view_agreement", is_platform_staff | is_party_staff | is_public_and_active
+)
 rules.add_perm("agreements.add_agreement", is_platform_staff | may_create_agreements)
 # Coordinators co-edit: fields, parties' signatures, provisions and documents.
 rules.add_perm("agreements.change_agreement", is_platform_staff | is_party_staff)

@@ -1,8 +1,8 @@
 """Accord's open API, version 1: django-ninja on the same services and selectors as the pages."""
 
+from .agreements import router as agreements_router
 from .base import api
 from .institutions import router as institutions_router
-from .agreements import router as agreements_router
 
 api.add_router("/institutions", institutions_router)
 api.add_router("/agreements", agreements_router)

@@ -2,7 +2,8 @@
 
 import rules
 
-from .memberships import institution_ids, staff_institution_ids
+from .memberships import has_role, institution_ids, staff_institution_ids
+from .models import Role
 
 
 @rules.predicate
@@ -19,3 +20,28 @@ def is_institution_staff_somewhere(user) -> bool:  # type: ignore[no-untyped-def
 @rules.predicate
 def is_member_somewhere(user) -> bool:  # type: ignore[no-untyped-def]
     return bool(user.is_authenticated and institution_ids(user))
+
+
+@rules.predicate
+def is_institution_admin(user, institution) -> bool:  # type: ignore[no-untyped-def]
+    """Holds the `admin` role at `institution`."""
+    return bool(
+        user.is_authenticated
+        and institution is not None
+        and has_role(user, institution.pk, Role.ADMIN)
+    )
+
+
+@rules.predicate
+def is_institution_member(user, institution) -> bool:  # type: ignore[no-untyped-def]
+    return bool(
+        user.is_authenticated
+        and institution is not None
+        and institution.pk in institution_ids(user)
+    )
+
+
+# Invite people, grant and revoke roles at an institution.
+rules.add_perm("core.manage_members", is_platform_staff | is_institution_admin)
+# See who holds which role at an institution.
+rules.add_perm("core.view_members", is_platform_staff | is_institution_member)

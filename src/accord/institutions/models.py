@@ -1,8 +1,12 @@
 """Institutions (universities, academies, institutes, ministries, foundations) and their units."""
 
+from django.core.validators import RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+from accord.core.validators import validate_erasmus_code, validate_ror_id, validate_schac_code
 
 
 class InstitutionKind(models.TextChoices):
@@ -23,22 +27,54 @@ class Institution(models.Model):
     # language on SQLite and PostgreSQL alike; set by the services from the two fields above.
     search_text = models.TextField(editable=False, default="")
     kind = models.CharField(
-        _("kind"), max_length=30, choices=InstitutionKind.choices, default=InstitutionKind.UNIVERSITY
+        _("kind"),
+        max_length=30,
+        choices=InstitutionKind.choices,
+        default=InstitutionKind.UNIVERSITY,
     )
-    country = CountryField(_("country"), db_index=True)
+    country = CountryField(
+        _("country"),
+        db_index=True,
+        error_messages={
+            "invalid_choice": _(
+                "“%(value)s” is not a known country: use its ISO 3166 two-letter code, e.g. KZ."
+            ),
+            "blank": _("Choose the country."),
+        },
+    )
     city = models.CharField(_("city"), max_length=120, blank=True)
     website = models.URLField(_("website"), max_length=300, blank=True)
-    ror_id = models.CharField(_("ROR id"), max_length=9, unique=True, null=True, blank=True)
+    ror_id = models.CharField(
+        _("ROR id"),
+        max_length=9,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_ror_id],
+        error_messages={"unique": _("An institution with this ROR id already exists.")},
+        help_text=_("The Research Organization Registry id, e.g. 04wxnsj81."),
+    )
     schac_code = models.CharField(
         _("SCHAC code"),
         max_length=253,
         unique=True,
         null=True,
         blank=True,
+        validators=[validate_schac_code],
+        error_messages={
+            "unique": _("An institution with this SCHAC code (domain) already exists.")
+        },
         help_text=_("The institution's internet domain, as Erasmus Without Paper uses it."),
     )
     erasmus_code = models.CharField(
-        _("Erasmus code"), max_length=20, unique=True, null=True, blank=True
+        _("Erasmus code"),
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_erasmus_code],
+        error_messages={"unique": _("An institution with this Erasmus code already exists.")},
+        help_text=_("e.g. PL WARSZAW01"),
     )
     parent = models.ForeignKey(
         "self",
@@ -58,6 +94,9 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("institutions:detail", kwargs={"slug": self.slug})
 
     def name_in(self, language: str) -> str:
         return self.names.get(language) or self.name
@@ -79,7 +118,12 @@ class Unit(models.Model):
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="units")
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("part of"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
     name = models.CharField(_("name"), max_length=300)
@@ -90,7 +134,11 @@ class Unit(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["institution", "name"], name="unit_unique_name")
+            models.UniqueConstraint(
+                fields=["institution", "name"],
+                name="unit_unique_name",
+                violation_error_message=_("This institution already has a unit with this name."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -98,16 +146,29 @@ class Unit(models.Model):
 
 
 class Contact(models.Model):
-    institution = models.ForeignKey(
-        Institution, on_delete=models.CASCADE, related_name="contacts"
-    )
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="contacts")
     unit = models.ForeignKey(
-        Unit, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts"
+        Unit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("unit"),
     )
     name = models.CharField(_("name"), max_length=200)
     position = models.CharField(_("position"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = models.CharField(
+        _("phone"),
+        max_length=40,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9][0-9 ()./-]{4,}[0-9]$",
+                _("Write the phone number with digits, spaces, + ( ) and -, e.g. +7 727 377 3333."),
+            )
+        ],
+    )
 
     class Meta:
         ordering = ["name"]

@@ -1,0 +1,372 @@
+"""Benchmark of the agreements list: the page and the API against the bare SQL behind them.
+
+    .venv/bin/python bench/run.py                      # SQLite in var/bench/
+    DATABASE_URL=postgres://... .venv/bin/python bench/run.py   # database accord_bench
+
+Fills a database of its own with `accord generate` when it is empty (10,000 institutions and
+100,000 agreements by default), then asks, with django.test.Client, as a platform-staff user and
+as an officer of the busiest institution: /agreements/ (plain and searched) and
+/api/v1/agreements/ (the same). Next to each it times the bare SQL that fetches the same rows:
+the list queryset's own SELECT ... LIMIT 50 and the two prefetches of those rows' parties and
+provisions, executed with a raw cursor. It reports medians, the ratio page/bare (goal: 3 or
+less) and, for rows that miss it, what the time of the page is spent on. Results go to
+docs/benchmarks.md, one section per database engine.
+"""
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import os
+import platform
+import pstats
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+GOAL = 3.0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--institutions", type=int, default=10_000)
+    parser.add_argument("--agreements", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=15, help="Timed runs per measurement.")
+    parser.add_argument("--search", default="almaty", help="The search term to measure.")
+    parser.add_argument("--no-write", action="store_true", help="Do not update the docs.")
+    return parser.parse_args()
+
+
+def use_bench_database() -> str:
+    """Point settings at the benchmark's own database; return the engine's name."""
+    os.environ["ACCORD_VAR_DIR"] = str(ROOT / "var" / "bench")
+    os.environ.pop("ACCORD_DEBUG", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        os.environ.pop("DATABASE_URL", None)
+        return "SQLite"
+    import psycopg
+
+    parts = urlsplit(url)
+    bench_url = urlunsplit(parts._replace(path="/accord_bench"))
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = 'accord_bench'"
+        ).fetchone()
+        if not exists:
+            connection.execute("CREATE DATABASE accord_bench")
+    os.environ["DATABASE_URL"] = bench_url
+    return "PostgreSQL"
+
+
+ENGINE = use_bench_database()
+sys.path.insert(0, str(ROOT / "src"))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.db.models import Count, QuerySet  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from accord.agreements import selectors  # noqa: E402
+from accord.agreements.filters import AgreementFilterForm  # noqa: E402
+from accord.agreements.models import Agreement, AgreementParty, Provision  # noqa: E402
+from accord.core.generate import generate  # noqa: E402
+from accord.core.models import Role, User  # noqa: E402
+from accord.core.services import membership_grant  # noqa: E402
+from accord.institutions.models import Institution  # noqa: E402
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class Row:
+    who: str
+    what: str
+    url: str
+    status: int
+    page_ms: float
+    queries: int
+    page_sql_ms: float
+    bare_ms: float
+    profile: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.page_ms / self.bare_ms if self.bare_ms else float("inf")
+
+
+def median_ms(action: Any, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def prepare(args: argparse.Namespace) -> str:
+    """Migrate, fill the database if it is empty, and say how it was filled."""
+    call_command("migrate", verbosity=0)
+    if Agreement.objects.exists():
+        return "existing data"
+    started = time.perf_counter()
+    generate(
+        institutions=args.institutions,
+        agreements=args.agreements,
+        seed=args.seed,
+        progress=sys.stderr,
+    )
+    elapsed = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return (
+        f"generated in {elapsed:.0f} s (`accord generate --institutions {args.institutions} "
+        f"--agreements {args.agreements} --seed {args.seed}`)"
+    )
+
+
+def bench_users() -> tuple[User, User, Institution]:
+    staff, _ = User.objects.get_or_create(
+        username="bench-staff", defaults={"is_staff": True, "email": "staff@bench.example.org"}
+    )
+    busiest = (
+        Institution.objects.annotate(n=Count("agreement_parties")).order_by("-n", "id").first()
+    )
+    assert busiest is not None
+    officer, _ = User.objects.get_or_create(
+        username="bench-officer", defaults={"email": "officer@bench.example.org"}
+    )
+    membership_grant(actor=None, institution=busiest, user=officer, role=Role.OFFICER)
+    return staff, officer, busiest
+
+
+def bare_statements(user: User, params: dict[str, str]) -> list[tuple[str, Any]]:
+    """The SQL that fetches the rows the page shows, as the list's own querysets build it:
+    the agreements (LIMIT 50), then their parties with institutions, and their provisions."""
+    form = AgreementFilterForm(params or None)
+    queryset: QuerySet[Agreement] = form.filter(selectors.agreements_visible_to(user))
+    main = queryset.prefetch_related(None)[:PAGE_SIZE]
+    ids = list(main.values_list("pk", flat=True))
+    parties = AgreementParty.objects.select_related("institution").filter(agreement_id__in=ids)
+    provisions = Provision.objects.only("id", "kind", "agreement_id").filter(agreement_id__in=ids)
+    return [qs.query.sql_with_params() for qs in (main, parties, provisions)]
+
+
+def run_raw(statements: list[tuple[str, Any]]) -> None:
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+
+def profile_request(client: Client, url: str) -> str:
+    """The functions that take the time of a request, as cProfile sees them."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(3):
+        client.get(url)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(
+        r"accord/|template/(base|loader_tags|defaulttags)|ninja/operation|pydantic|sql/compiler.py.*execute_sql|paginator",
+        18,
+    )
+    lines = [
+        line.rstrip()
+        for line in out.getvalue().splitlines()
+        if re.match(r"\s*\d", line) and "{" not in line
+    ]
+    return "\n".join(lines)
+
+
+def measure(who: str, user: User, what: str, path: str, params: dict[str, str], runs: int) -> Row:
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    query = {**params, "page_size": str(PAGE_SIZE)} if path.startswith("/api/") else params
+    url = f"{path}?{urlencode(query)}" if query else path
+    for _ in range(2):
+        response = client.get(url)
+    status = response.status_code
+    reset_queries()  # the request resets the log; start it empty so the capture sees it all
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    queries = [query["sql"] for query in captured.captured_queries]
+    selects = [sql for sql in queries if sql.lstrip().startswith("SELECT")]
+    page_ms = median_ms(lambda: client.get(url), runs)
+    page_sql_ms = median_ms(lambda: run_raw([(sql, None) for sql in selects]), runs)
+    statements = bare_statements(user, params)
+    run_raw(statements)
+    bare_ms = median_ms(lambda: run_raw(statements), runs)
+    row = Row(who, what, url, status, page_ms, len(queries), page_sql_ms, bare_ms)
+    if status == 200 and row.ratio > GOAL:
+        row.profile = profile_request(client, url)
+    return row
+
+
+def machine_facts() -> list[str]:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kib = int(meminfo.read_text().split("MemTotal:")[1].split()[0])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            database = f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
+        else:
+            cursor.execute("SELECT sqlite_version()")
+            database = f"SQLite {cursor.fetchone()[0]} (WAL)"
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = f"; load average {os.getloadavg()[0]:.1f} when measured"
+    return [
+        f"{os.cpu_count()} cores ({cpu}){memory}{load}",
+        f"Python {platform.python_version()}, Django {django.get_version()}, {database}",
+        f"{platform.system()} {platform.release()}",
+    ]
+
+
+def data_size() -> str:
+    return (
+        f"{Institution.objects.count():,} institutions, {Agreement.objects.count():,} "
+        f"agreements, {AgreementParty.objects.count():,} parties, "
+        f"{Provision.objects.count():,} provisions"
+    )
+
+
+def section(args: argparse.Namespace, rows: list[Row], filled: str, busiest: Institution) -> str:
+    command = (
+        ".venv/bin/python bench/run.py"
+        if ENGINE == "SQLite"
+        else ("DATABASE_URL=postgres://USER@HOST:5432/any .venv/bin/python bench/run.py")
+    )
+    lines = [
+        f"<!-- bench:{ENGINE} -->",
+        f"## {ENGINE}",
+        "",
+        f"- Date: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        *(f"- Machine: {fact}" for fact in machine_facts()),
+        f"- Data: {data_size()}; {filled}",
+        f"- Officer: of {busiest.name} "
+        f"({AgreementParty.objects.filter(institution=busiest).count():,} agreements)",
+        f"- Command: `{command}` (median of {args.runs} runs each, after 2 warm-up requests)",
+        "",
+        "| user | request | status | page ms | queries | page SQL ms | bare SQL ms | page / bare |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        verdict = "" if row.ratio <= GOAL else " (over 3)"
+        lines.append(
+            f"| {row.who} | {row.what} `{row.url}` | {row.status} | {row.page_ms:.1f} | "
+            f"{row.queries} | {row.page_sql_ms:.1f} | {row.bare_ms:.1f} | "
+            f"{row.ratio:.1f}{verdict} |"
+        )
+    profiled = [row for row in rows if row.profile]
+    if profiled:
+        lines += ["", "Where the time of the requests over the goal goes (cProfile, 3 requests, "
+                  "cumulative seconds):", ""]  # fmt: skip
+        for row in profiled:
+            lines += [f"`{row.who}` `{row.url}`:", "", "```", row.profile, "```", ""]
+    lines.append(f"<!-- /bench:{ENGINE} -->")
+    return "\n".join(lines)
+
+
+HEADER = """# Benchmarks
+
+`make bench` (`bench/run.py`) measures the agreements list, the page `/agreements/` and the API
+`/api/v1/agreements/`, on a database of its own filled by `accord generate` (SQLite:
+`var/bench/accord.sqlite3`; PostgreSQL: the database `accord_bench` on the server `DATABASE_URL`
+names). Each request is made with `django.test.Client` as a logged-in user (no network, no web
+server): a platform-staff user, who sees every agreement, and an officer of the institution that
+is party to the most agreements, whose list is limited by the visibility rule.
+
+- **page ms**: median time of the whole request (middleware, session, view, template or JSON).
+- **queries** and **page SQL ms**: the SELECTs the request ran, and their time re-run with a raw
+  cursor.
+- **bare SQL ms**: the SQL that fetches the rows shown and nothing else: the list queryset's own
+  `SELECT ... LIMIT 50` and the two prefetches of those rows' parties (with institutions) and
+  provisions, run with a raw cursor.
+- **page / bare**: the goal is 3 or less.
+
+`accord generate` writes with `bulk_create` in batches of 5,000 rows, not through the services
+(no audit events, no documents), so that 100,000 agreements take about a minute, not an hour.
+On PostgreSQL the benchmark runs `ANALYZE` after generating, as autovacuum would soon after a bulk
+load; SQLite is measured as Accord leaves it (no `ANALYZE`).
+"""
+
+
+def write(text: str) -> None:
+    current = DOC.read_text() if DOC.exists() else HEADER
+    pattern = re.compile(rf"<!-- bench:{ENGINE} -->.*?<!-- /bench:{ENGINE} -->", re.S)
+    if pattern.search(current):
+        current = pattern.sub(lambda _match: text, current)
+    else:
+        current = current.rstrip("\n") + "\n\n" + text + "\n"
+    DOC.write_text(current)
+
+
+def main() -> None:
+    args = parse_args()
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+    # Static files by their plain names: no collectstatic needed (a manifest lookup is a
+    # dictionary read, which does not change what is measured).
+    override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ).enable()
+    print(f"{ENGINE}: {settings.DATABASES['default']['NAME']}", file=sys.stderr)
+    filled = prepare(args)
+    staff, officer, busiest = bench_users()
+    search = {"search": args.search}
+    rows = []
+    for who, user in (("staff", staff), ("officer", officer)):
+        for what, path, params in (
+            ("page", "/agreements/", {}),
+            ("page, search", "/agreements/", search),
+            ("API", "/api/v1/agreements/", {}),
+            ("API, search", "/api/v1/agreements/", search),
+        ):
+            row = measure(who, user, what, path, params, args.runs)
+            rows.append(row)
+            print(
+                f"{who:8} {what:13} {row.status} page {row.page_ms:8.1f} ms  "
+                f"({row.queries} queries, SQL {row.page_sql_ms:7.1f} ms)  "
+                f"bare {row.bare_ms:7.1f} ms  ratio {row.ratio:5.1f}"
+            )
+            if row.profile:
+                print(row.profile)
+    text = section(args, rows, filled, busiest)
+    if not args.no_write:
+        write(text)
+        print(f"Written to {DOC.relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Filtering agreement lists, for the pages and the API alike."""
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from accord.institutions.models import Institution
+
+from .models import (
+    Agreement,
+    AgreementKind,
+    AgreementParty,
+    AgreementStatus,
+    Provision,
+    ProvisionKind,
+)
+
+
+def _choices(choices: list[tuple[str, Any]], empty: Any) -> list[tuple[str, Any]]:
+    return [("", empty), *choices]
+
+
+class AgreementFilterForm(forms.Form):
+    """Bound to request.GET; `filter(queryset)` applies whatever was given and valid."""
+
+    search = forms.CharField(
+        label=_("Search"),
+        max_length=200,
+        required=False,
+        help_text=_("Words of the title or of a party's name, in any language."),
+    )
+    country = forms.CharField(
+        label=_("Partner country"),
+        max_length=2,
+        required=False,
+        help_text=_("ISO 3166 code, such as AZ or PL."),
+    )
+    institution = forms.CharField(
+        label=_("Institution"),
+        max_length=120,
+        required=False,
+        help_text=_("The institution's slug or id."),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=_choices(AgreementKind.choices, _("Any kind")), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=_choices(AgreementStatus.choices, _("Any status")),
+        required=False,
+    )
+    provision = forms.ChoiceField(
+        label=_("Provides"),
+        choices=_choices(ProvisionKind.choices, _("Anything")),
+        required=False,
+    )
+    ending_within_days = forms.IntegerField(
+        label=_("Ending within (days)"), min_value=0, max_value=3650, required=False
+    )
+
+    def clean_search(self) -> str:
+        return " ".join(self.cleaned_data["search"].split()).lower()
+
+    def clean_country(self) -> str:
+        code = self.cleaned_data["country"].strip().upper()
+        if code and code not in dict(countries):
+            raise forms.ValidationError(
+                _("%(code)s is not an ISO 3166 country code (such as KZ, AZ, PL).") % {"code": code}
+            )
+        return code
+
+    def clean_institution(self) -> Institution | None:
+        value = self.cleaned_data["institution"].strip()
+        if not value:
+            return None
+        lookup = {"pk": int(value)} if value.isdigit() else {"slug": value}
+        institution = Institution.objects.filter(**lookup).only("pk", "slug", "name").first()
+        if institution is None:
+            raise forms.ValidationError(_("No institution %(value)s.") % {"value": value})
+        return institution
+
+    def filter(self, queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
+        """`queryset` narrowed by the valid filters; unchanged by those that are not valid."""
+        data: dict[str, Any] = {}
+        if self.is_bound:
+            self.is_valid()
+            data = self.cleaned_data
+        parties = AgreementParty.objects.filter(agreement_id=OuterRef("pk"))
+        if term := data.get("search"):
+            queryset = queryset.filter(
+                Q(search_text__contains=term)
+                | Q(Exists(parties.filter(institution__search_text__contains=term)))
+            )
+        if country := data.get("country"):
+            queryset = queryset.filter(Exists(parties.filter(institution__country=country)))
+        if institution := data.get("institution"):
+            queryset = queryset.filter(Exists(parties.filter(institution_id=institution.pk)))
+        if kind := data.get("kind"):
+            queryset = queryset.filter(kind=kind)
+        if status := data.get("status"):
+            queryset = queryset.filter(status=status)
+        if provision := data.get("provision"):
+            queryset = queryset.filter(
+                Exists(Provision.objects.filter(agreement_id=OuterRef("pk"), kind=provision))
+            )
+        days = data.get("ending_within_days")
+        if days is not None:
+            today = timezone.localdate()
+            queryset = queryset.filter(
+                status=AgreementStatus.ACTIVE,
+                valid_to__gte=today,
+                valid_to__lte=today + dt.timedelta(days=days),
+            )
+        return queryset

@@ -1,0 +1,124 @@
+import math
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import throttle
+from .models import Role
+
+
+class LoginForm(AuthenticationForm):
+    """Username or e-mail and password, refused without a check while throttled."""
+
+    def __init__(self, request=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(request, *args, **kwargs)
+        username = self.fields["username"]
+        username.label = _("Username or e-mail")
+        username.max_length = 254
+        username.widget.attrs["maxlength"] = 254
+        self.error_messages = {
+            **self.error_messages,
+            "invalid_login": _(
+                "The username or e-mail and password do not match an active account. "
+                "Passwords are case-sensitive."
+            ),
+        }
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is None or not password:
+            return self.cleaned_data
+        key = throttle.throttle_key(username)
+        ip = throttle.client_ip(self.request)
+        wait = throttle.seconds_until_allowed(key=key, ip=ip)
+        if wait:
+            minutes = max(1, math.ceil(wait / 60))
+            raise ValidationError(
+                ngettext(
+                    "Too many failed attempts. Try again in %(minutes)d minute.",
+                    "Too many failed attempts. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                code="throttled",
+            )
+        self.user_cache = authenticate(self.request, username=username, password=password)
+        if self.user_cache is None:
+            throttle.record_failure(key=key, ip=ip)
+            raise self.get_invalid_login_error()
+        self.confirm_login_allowed(self.user_cache)
+        throttle.clear_failures(key=key)
+        return self.cleaned_data
+
+
+class ServiceErrorsMixin:
+    """Puts a service's ValidationError on the fields it names, the rest above the form."""
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)  # type: ignore[attr-defined]
+            return
+        for field, errors in exc.error_dict.items():
+            target = field if field in self.fields else None  # type: ignore[attr-defined]
+            if field == NON_FIELD_ERRORS:
+                target = None
+            for error in errors:
+                self.add_error(target, error)  # type: ignore[attr-defined]
+
+
+class ProfileForm(ServiceErrorsMixin, forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("Password reset links and invitations are sent here."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+
+class ApiTokenForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. “reporting script”."),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. reporting script")}),
+    )
+
+
+class InvitationForm(ServiceErrorsMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.RESEARCHER)
+
+
+class SignupForm(ServiceErrorsMixin, forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        help_text=_("Letters, digits and @ . + - _ only."),
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_confirm = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password and password != cleaned.get("password_confirm"):
+            self.add_error("password_confirm", _("The two passwords differ."))
+        return cleaned

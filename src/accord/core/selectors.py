@@ -1,0 +1,61 @@
+"""Every read of people, roles, invitations and API tokens that a page or the API shows."""
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accord.institutions.models import Institution
+
+from .models import ApiToken, Invitation, Membership, User
+from .tokens import hash_secret
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    """The roles `user` holds, with their institutions, for their own profile."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("institution")
+        .order_by("institution__name", "role")
+    )
+
+
+def members_visible_to(user: User, institution: Institution) -> QuerySet[Membership]:
+    """The roles held at `institution`, if `user` may see them."""
+    if not user.has_perm("core.view_members", institution):
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(institution=institution)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username", "role")
+    )
+
+
+def invitations_visible_to(user: User, institution: Institution) -> QuerySet[Invitation]:
+    """Pending invitations to `institution`, for the people who manage its members."""
+    if not user.has_perm("core.manage_members", institution):
+        return Invitation.objects.none()
+    return (
+        Invitation.objects.filter(
+            institution=institution,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("invited_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation a link's token stands for, whatever its state; None if unknown."""
+    return (
+        Invitation.objects.select_related("institution", "invited_by")
+        .filter(token_hash=hash_secret(token))
+        .first()
+    )
+
+
+def api_tokens_visible_to(user: User) -> QuerySet[ApiToken]:
+    """`user`'s own tokens that still work, newest first."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by(
+        "-created_at", "-id"
+    )

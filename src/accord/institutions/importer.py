@@ -1,0 +1,274 @@
+"""Seeding the register from the World Universities and Domains list (data/ in the package).
+
+The file is a JSON list of {"name", "domains", "web_pages", "alpha_two_code", "country",
+"state-province"}. An institution is matched by its domain: the SCHAC code is the first domain,
+lower-cased. Rows are checked first; bad rows are reported with their number and reason and
+left out; the good ones are written in one transaction, new institutions in batches. Running
+the same file again changes nothing.
+"""
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django_countries import countries
+
+from accord.core.models import AuditEvent, User
+from accord.core.validators import normalize_schac_code, validate_schac_code
+
+from .models import Institution, InstitutionKind
+from .services import RESERVED_SLUGS, slug_base, unique_slug
+
+DEFAULT_FILE = (
+    Path(__file__).resolve().parent.parent / "data" / "world_universities_and_domains.json"
+)
+BATCH_SIZE = 500
+IMPORTED_FIELDS = ("name", "country", "website")
+
+_name_max = Institution._meta.get_field("name").max_length or 300
+_website_max = Institution._meta.get_field("website").max_length or 300
+_url_validator = URLValidator()
+
+
+class ImportFileError(Exception):
+    """The file cannot be read as a list of institutions at all."""
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    row: int  # 1-based position in the file
+    name: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[SkippedRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    name: str
+    country: str
+    schac_code: str
+    website: str
+
+
+@dataclass(frozen=True)
+class _Existing:
+    pk: int
+    name: str
+    names: dict[str, str]
+    country: str
+    website: str
+
+
+def load_rows(path: Path | str) -> list[Any]:
+    """The file's rows; ImportFileError with a clear message when it is not such a file."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        raise ImportFileError(f"{path}: no such file.") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImportFileError(f"{path}: cannot be read ({error}).") from None
+    except json.JSONDecodeError as error:
+        raise ImportFileError(
+            f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})."
+        ) from None
+    if not isinstance(data, list):
+        raise ImportFileError(f"{path}: expected a JSON list of institutions.")
+    return data
+
+
+def _check_row(number: int, raw: Any, known_countries: set[str]) -> _Row | SkippedRow:
+    if not isinstance(raw, dict):
+        return SkippedRow(number, "", "not an object with name, domains and alpha_two_code")
+    name = " ".join(str(raw.get("name") or "").split())
+    if not name:
+        return SkippedRow(number, "", "the name is missing")
+    if len(name) > _name_max:
+        return SkippedRow(number, name[:80], f"the name is longer than {_name_max} characters")
+    country = str(raw.get("alpha_two_code") or "").strip().upper()
+    if country not in known_countries:
+        reason = f"unknown country code “{country}”" if country else "the country code is missing"
+        return SkippedRow(number, name, reason)
+    domains = raw.get("domains")
+    if not isinstance(domains, list) or not domains or not str(domains[0]).strip():
+        return SkippedRow(number, name, "no domain")
+    schac_code = normalize_schac_code(str(domains[0]))
+    try:
+        validate_schac_code(schac_code)
+    except ValidationError as error:
+        return SkippedRow(number, name, f"invalid domain “{domains[0]}”: {error.messages[0]}")
+    web_pages = raw.get("web_pages")
+    website = str(web_pages[0]).strip() if isinstance(web_pages, list) and web_pages else ""
+    if website:
+        try:
+            _url_validator(website)
+            if len(website) > _website_max:
+                raise ValidationError("too long")
+        except ValidationError:
+            return SkippedRow(number, name, f"invalid web page “{website[:100]}”")
+    return _Row(number, name, country, schac_code, website)
+
+
+def import_institutions(
+    rows: list[Any],
+    *,
+    actor: User | None = None,
+    source: str = "",
+    dry_run: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Create or update the institutions of `rows`; see the module's description.
+
+    `on_progress(n)` is called as each `n` rows are done. With `dry_run` nothing is kept.
+    """
+    advance = on_progress or (lambda amount: None)
+    report = ImportReport(total=len(rows))
+    known_countries = {country.code for country in countries}
+
+    good: list[_Row] = []
+    first_row_of: dict[str, int] = {}
+    for number, raw in enumerate(rows, start=1):
+        checked = _check_row(number, raw, known_countries)
+        if isinstance(checked, _Row) and checked.schac_code in first_row_of:
+            checked = SkippedRow(
+                number,
+                checked.name,
+                f"duplicate domain “{checked.schac_code}” "
+                f"(already in row {first_row_of[checked.schac_code]})",
+            )
+        if isinstance(checked, SkippedRow):
+            report.skipped.append(checked)
+            continue
+        first_row_of[checked.schac_code] = number
+        good.append(checked)
+    advance(len(report.skipped))
+
+    with transaction.atomic():
+        existing = {
+            schac_code: _Existing(pk, name, names, country, website)
+            for pk, schac_code, name, names, country, website in Institution.objects.filter(
+                schac_code__isnull=False
+            ).values_list("pk", "schac_code", "name", "names", "country", "website")
+        }
+        to_create: list[_Row] = []
+        to_update: list[tuple[Institution, dict[str, list[Any]]]] = []
+        for row in good:
+            found = existing.get(row.schac_code)
+            if found is None:
+                to_create.append(row)
+                continue
+            changes = {
+                name: [getattr(found, name), getattr(row, name)]
+                for name in IMPORTED_FIELDS
+                if getattr(found, name) != getattr(row, name)
+            }
+            if changes:
+                to_update.append((_updated_institution(found, row), changes))
+            else:
+                report.unchanged += 1
+        advance(report.unchanged)
+
+        for batch in _batches(to_update, BATCH_SIZE):
+            Institution.objects.bulk_update(
+                [institution for institution, _ in batch], [*IMPORTED_FIELDS, "search_text"]
+            )
+            _audit(batch, actor=actor, action="institution.updated")
+            report.updated += len(batch)
+            advance(len(batch))
+
+        taken = set(Institution.objects.values_list("slug", flat=True)) | RESERVED_SLUGS
+        for batch in _batches(to_create, BATCH_SIZE):
+            created = Institution.objects.bulk_create(
+                [_new_institution(row, taken) for row in batch]
+            )
+            _audit(
+                [(institution, _imported_changes(institution, source)) for institution in created],
+                actor=actor,
+                action="institution.imported",
+            )
+            report.created += len(created)
+            advance(len(batch))
+
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _updated_institution(found: "_Existing", row: _Row) -> Institution:
+    """The existing institution with the imported fields set, ready for bulk_update."""
+    institution = Institution(
+        pk=found.pk, name=row.name, names=found.names, country=row.country, website=row.website
+    )
+    institution.search_text = institution.compute_search_text()
+    return institution
+
+
+def _new_institution(row: _Row, taken: set[str]) -> Institution:
+    slug = unique_slug(slug_base(row.name, row.schac_code), taken)
+    taken.add(slug)
+    institution = Institution(
+        slug=slug,
+        name=row.name,
+        names={},
+        kind=InstitutionKind.UNIVERSITY,
+        country=row.country,
+        website=row.website,
+        schac_code=row.schac_code,
+    )
+    institution.search_text = institution.compute_search_text()
+    return institution
+
+
+def _imported_changes(institution: Institution, source: str) -> dict[str, Any]:
+    changes: dict[str, Any] = {
+        "name": [None, institution.name],
+        "country": [None, institution.country.code],
+        "schac_code": [None, institution.schac_code],
+    }
+    if institution.website:
+        changes["website"] = [None, institution.website]
+    if source:
+        changes["source"] = source
+    return changes
+
+
+def _audit(
+    items: Iterable[tuple[Institution, dict[str, Any]]], *, actor: User | None, action: str
+) -> None:
+    target_type = ContentType.objects.get_for_model(Institution)
+    events = []
+    for institution, changes in items:
+        if institution.pk is None:
+            raise RuntimeError("bulk_create did not return primary keys")
+        events.append(
+            AuditEvent(
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                action=action,
+                target_type=target_type,
+                target_id=str(institution.pk),
+                target_repr=institution.name[:300],
+                changes=changes,
+            )
+        )
+    AuditEvent.objects.bulk_create(events)
+
+
+def _batches(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
