@@ -26,11 +26,6 @@ ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 200
 PE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def agreement(institution, partner):
     return AgreementFactory(parties=[institution, partner])

@@ -23,11 +23,6 @@ PERMISSIONS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def member(institution, role):
     return MembershipFactory(institution=institution, role=role).user
 

@@ -19,11 +19,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def create(actor, institutions, **fields):
     values = {"kind": AgreementKind.MOU, "title": "Memorandum of cooperation", **fields}
     return services.agreement_create(actor=actor, institutions=institutions, **values)

@@ -22,11 +22,6 @@ pytestmark = pytest.mark.django_db
 S = AgreementStatus
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def agreement(institution, partner):
     return AgreementFactory(parties=[institution, partner])

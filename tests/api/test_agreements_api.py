@@ -24,11 +24,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1/agreements"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def as_officer(client, officer):
     client.force_login(officer)

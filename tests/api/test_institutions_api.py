@@ -10,11 +10,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1/institutions"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def bearer(user) -> dict[str, str]:
     token = new_secret()
     ApiToken.objects.create(user=user, name="test", prefix=token[:8], token_hash=hash_secret(token))
