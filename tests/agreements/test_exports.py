@@ -18,11 +18,6 @@ CSV = reverse("agreements:export_csv")
 XLSX = reverse("agreements:export_xlsx")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def officer_client(client, officer):
     client.force_login(officer)

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 CREATE = reverse("agreements:create")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def officer_client(client, officer):
     client.force_login(officer)

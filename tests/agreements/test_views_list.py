@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 LIST = reverse("agreements:list")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def officer_client(client, officer):
     client.force_login(officer)
