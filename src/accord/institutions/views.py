@@ -75,6 +75,7 @@ def _render_detail(
             "units": selectors.institution_unit_tree(institution),
             "contacts": selectors.institution_contacts(institution),
             "can_change": can_change,
+            "can_view_members": request.user.has_perm("core.view_members", institution),
             "unit_form": unit_form,
             "contact_form": contact_form,
         },
