@@ -23,8 +23,10 @@ def _orm_beside_playwright(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(_orm_beside_playwright):
+    # Per test: Playwright's event loop must not outlive the test, or Django's database
+    # set-up and tear-down would run inside it.
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
