@@ -32,7 +32,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -82,14 +82,18 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     valid_to = dt.date(2029, 12, 31)
 
     @factory.post_generation
-    def parties(obj, create, extracted, **kwargs):  # noqa: N805
+    def parties(obj, create, extracted, **kwargs):
         """`parties=[inst_a, inst_b]`; two new institutions when not given."""
         if not create:
             return
-        institutions = extracted if extracted is not None else [
-            InstitutionFactory(),
-            InstitutionFactory(),
-        ]
+        institutions = (
+            extracted
+            if extracted is not None
+            else [
+                InstitutionFactory(),
+                InstitutionFactory(),
+            ]
+        )
         for institution in institutions:
             AgreementParty.objects.create(agreement=obj, institution=institution)
 

@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from accord.api.v1 import api
 from accord.core import views as core_views
@@ -17,5 +15,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("favicon.ico", RedirectView.as_view(url=static("accord/favicon.svg"), permanent=False)),
+    path("favicon.ico", core_views.favicon),
 ]

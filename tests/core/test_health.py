@@ -31,3 +31,10 @@ def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unavailable"}
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_favicon_request_is_sent_to_the_shipped_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("accord/favicon.svg")

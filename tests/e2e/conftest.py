@@ -3,7 +3,6 @@ import shutil
 
 import pytest
 
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -45,7 +44,9 @@ def new_page(browser, live_server):
     contexts = []
 
     def make():
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

@@ -1,6 +1,6 @@
 """The NinjaAPI instance, authentication, problem+json errors and pagination."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from accord.core.models import ApiToken
+from accord.core.models import ApiToken, User
 from accord.core.tokens import hash_secret
 
 
@@ -89,14 +89,19 @@ def problem(
 
 def _field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
-        return {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+        return {
+            field: [str(m) for e in errs for m in e.messages]
+            for field, errs in exc.error_dict.items()
+        }
     return {"__all__": [str(m) for m in exc.messages]}
 
 
 @api.exception_handler(DjangoValidationError)
 def on_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     errors = _field_errors(exc)
-    detail = "; ".join(f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in errors.items())
+    detail = "; ".join(
+        f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in errors.items()
+    )
     return problem(request, 422, "Invalid input", detail, errors)
 
 
@@ -104,7 +109,9 @@ def on_validation_error(request: HttpRequest, exc: DjangoValidationError) -> Htt
 def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", []) if part not in ("body", "payload", "query")]
+        location = [
+            str(part) for part in error.get("loc", []) if part not in ("body", "payload", "query")
+        ]
         errors.setdefault(".".join(location) or "__all__", []).append(error.get("msg", "invalid"))
     detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
     return problem(request, 422, "Invalid input", detail, errors)
@@ -132,13 +139,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.get("/me", tags=["accounts"], summary="The authenticated user and their memberships")
 def me(request: HttpRequest) -> dict[str, Any]:
-    user = request.user
+    user = cast(User, request.user)  # authenticated: the endpoint requires it
     return {
         "username": user.username,
         "email": user.email,
         "is_staff": user.is_staff,
         "memberships": [
             {"institution": m.institution.slug, "role": m.role}
-            for m in user.memberships.select_related("institution")  # type: ignore[union-attr]
+            for m in user.memberships.select_related("institution")
         ],
     }

@@ -14,7 +14,7 @@ def _roles_by_institution(user: User) -> dict[int, set[str]]:
                 "institution_id", "role"
             ):
                 cached.setdefault(institution_id, set()).add(role)
-        user._accord_roles = cached  # type: ignore[union-attr]
+        user._accord_roles = cached  # type: ignore[attr-defined]
     return cached
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -312,3 +313,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         {"invitation": invitation, "form": form, "token": token},
         status=400 if form is not None and form.errors else 200,
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says; send them to the real one."""
+    return redirect(static("accord/favicon.svg"))
