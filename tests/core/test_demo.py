@@ -27,6 +27,7 @@ from accord.core.demo import (
     world_universities_import,
 )
 from accord.core.models import AuditEvent, Membership, Role, User
+from accord.institutions.importer import import_institutions, load_rows
 from accord.institutions.models import Institution, Unit, UnitKind
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -41,6 +42,27 @@ DEMO_USERNAMES = [
 ]
 MODELS = [Institution, Unit, User, Membership, Agreement, AgreementParty, Provision,
           AgreementDocument, AuditEvent]  # fmt: skip
+
+
+# Runs before the module's demo fixture is set up: it needs an empty database.
+@pytest.mark.django_db
+def test_demo_completes_an_institution_imported_before_it(settings, tmp_path):
+    settings.PASSWORD_HASHERS = FAST_HASHER
+    source = tmp_path / "world.json"
+    source.write_text(
+        json.dumps(
+            [{"name": "Al-Farabi Kazakh National University", "domains": ["kaznu.kz"],
+              "web_pages": ["http://www.kaznu.kz/"], "alpha_two_code": "KZ"}]
+        )
+    )  # fmt: skip
+    import_institutions(load_rows(source))
+    assert Institution.objects.get(schac_code="kaznu.kz").names == {}
+
+    demo_load()
+
+    kaznu = Institution.objects.get(schac_code="kaznu.kz")
+    assert kaznu.names["ru"] == "Казахский национальный университет имени аль-Фараби"
+    assert Agreement.objects.get(title=SEED_TITLE).parties.filter(institution=kaznu).exists()
 
 
 @pytest.fixture(scope="module")

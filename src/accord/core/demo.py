@@ -608,6 +608,7 @@ def spread(today: dt.date, keys: dict[str, tuple[Any, ...]], taken: set[str]) ->
             used.add((kind, pair))
             years = rng.randint(3, 5)
             start: dt.date | None
+            end: dt.date | None
             if status == S.ACTIVE:
                 start = today - dt.timedelta(days=rng.randint(60, 1400))
                 end = start + dt.timedelta(days=365 * years)
@@ -808,7 +809,10 @@ class DemoLoader:
                 else Institution.objects.filter(name=name, country=country)
             )
             institution = found.first()
-            if institution is None:
+            if institution is not None and names and not institution.names:
+                # Imported from the world list first: it lacks the names in other languages.
+                institutions.institution_update(actor=admin, institution=institution, names=names)
+            elif institution is None:
                 institution = institutions.institution_create(
                     actor=admin,
                     name=name,
@@ -913,6 +917,7 @@ class DemoLoader:
     def draft(self, spec: Spec) -> Agreement:
         actor = self.actor_for(spec.parties)
         if spec.renews:
+            assert spec.valid_from is not None and spec.valid_to is not None
             agreement = agreements.agreement_renew(
                 actor=actor,
                 agreement=Agreement.objects.get(title=spec.renews),
