@@ -22,6 +22,22 @@ def _orm_beside_playwright(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _no_stray_connections():
+    """The test body's ORM calls run beside Playwright's event loop, whose context can hold
+    a connection of its own that nothing closes; on PostgreSQL it would keep the test
+    database from being dropped, so it is ended with the test."""
+    from django.db import connection
+
+    yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 @pytest.fixture
 def browser(_orm_beside_playwright):
     # Per test: Playwright's event loop must not outlive the test, or Django's database
