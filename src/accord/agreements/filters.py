@@ -4,21 +4,16 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from accord.institutions.models import Institution
 
-from .models import (
-    Agreement,
-    AgreementKind,
-    AgreementParty,
-    AgreementStatus,
-    Provision,
-    ProvisionKind,
-)
+from .forms import PlainNumberInput, PlainSelect, PlainTextInput
+from .models import Agreement, AgreementKind, AgreementStatus, Provision, ProvisionKind
+from .selectors import party_agreement_ids
 
 
 def _choices(choices: list[tuple[str, Any]], empty: Any) -> list[tuple[str, Any]]:
@@ -32,35 +27,47 @@ class AgreementFilterForm(forms.Form):
         label=_("Search"),
         max_length=200,
         required=False,
+        widget=PlainTextInput,
         help_text=_("Words of the title or of a party's name, in any language."),
     )
     country = forms.CharField(
         label=_("Partner country"),
         max_length=2,
         required=False,
+        widget=PlainTextInput,
         help_text=_("ISO 3166 code, such as AZ or PL."),
     )
     institution = forms.CharField(
         label=_("Institution"),
         max_length=120,
         required=False,
+        widget=PlainTextInput,
         help_text=_("The institution's slug or id."),
     )
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=_choices(AgreementKind.choices, _("Any kind")), required=False
+        label=_("Kind"),
+        choices=_choices(AgreementKind.choices, _("Any kind")),
+        required=False,
+        widget=PlainSelect,
     )
     status = forms.ChoiceField(
         label=_("Status"),
         choices=_choices(AgreementStatus.choices, _("Any status")),
         required=False,
+        widget=PlainSelect,
     )
     provision = forms.ChoiceField(
         label=_("Provides"),
         choices=_choices(ProvisionKind.choices, _("Anything")),
         required=False,
+        widget=PlainSelect,
     )
     ending_within_days = forms.IntegerField(
-        label=_("Ending within (days)"), min_value=0, max_value=3650, required=False
+        label=_("Ending within (days)"),
+        min_value=0,
+        max_value=3650,
+        required=False,
+        widget=PlainNumberInput,
     )
 
     def clean_search(self) -> str:
@@ -90,24 +97,27 @@ class AgreementFilterForm(forms.Form):
         if self.is_bound:
             self.is_valid()
             data = self.cleaned_data
-        parties = AgreementParty.objects.filter(agreement_id=OuterRef("pk"))
+        # Each filter on parties or provisions is `pk IN (subquery)`: the subquery runs once
+        # through the party (or provision) index, where EXISTS would run once per agreement;
+        # IN never lists an agreement twice, however many of its parties match.
         if term := data.get("search"):
+            matching = Institution.objects.filter(search_text__contains=term).values("pk")
             queryset = queryset.filter(
                 Q(search_text__contains=term)
-                | Q(Exists(parties.filter(institution__search_text__contains=term)))
+                | Q(pk__in=party_agreement_ids(institution_id__in=matching))
             )
         if country := data.get("country"):
-            queryset = queryset.filter(Exists(parties.filter(institution__country=country)))
+            in_country = Institution.objects.filter(country=country).values("pk")
+            queryset = queryset.filter(pk__in=party_agreement_ids(institution_id__in=in_country))
         if institution := data.get("institution"):
-            queryset = queryset.filter(Exists(parties.filter(institution_id=institution.pk)))
+            queryset = queryset.filter(pk__in=party_agreement_ids(institution_id=institution.pk))
         if kind := data.get("kind"):
             queryset = queryset.filter(kind=kind)
         if status := data.get("status"):
             queryset = queryset.filter(status=status)
         if provision := data.get("provision"):
-            queryset = queryset.filter(
-                Exists(Provision.objects.filter(agreement_id=OuterRef("pk"), kind=provision))
-            )
+            holding = Provision.objects.filter(kind=provision).order_by().values("agreement_id")
+            queryset = queryset.filter(pk__in=holding)
         days = data.get("ending_within_days")
         if days is not None:
             today = timezone.localdate()

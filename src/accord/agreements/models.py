@@ -94,8 +94,12 @@ class Agreement(models.Model):
 
 class AgreementParty(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="parties")
+    # Indexed together with the agreement below, which also serves lookups by institution.
     institution = models.ForeignKey(
-        "institutions.Institution", on_delete=models.PROTECT, related_name="agreement_parties"
+        "institutions.Institution",
+        on_delete=models.PROTECT,
+        related_name="agreement_parties",
+        db_index=False,
     )
     signatory_name = models.CharField(_("signatory"), max_length=200, blank=True)
     signatory_position = models.CharField(_("signatory's position"), max_length=200, blank=True)
@@ -111,6 +115,11 @@ class AgreementParty(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # The agreements of given institutions, read from the index alone (lists filter
+            # by `pk IN (SELECT agreement_id ... WHERE institution_id IN ...)`).
+            models.Index(fields=["institution", "agreement"], name="party_institution_agreement")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "institution"], name="party_unique_institution"

@@ -1,5 +1,9 @@
 """Every read of agreements goes through here, with the acting user."""
 
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -23,10 +27,19 @@ def visibility_condition(user: AnyUser) -> Q | None:
     own = staff_institution_ids(user)
     if not own:
         return public
+    # A correlated EXISTS rather than `pk IN (...)`: lists walk the agreements newest first
+    # and stop after a page (or after the capped count), checking each through the unique
+    # (agreement, institution) index. With `pk IN` SQLite's planner (without ANALYZE) would
+    # instead read every public active agreement through the status index and sort them all.
     party_of_own = AgreementParty.objects.filter(
         agreement_id=OuterRef("pk"), institution_id__in=own
     )
     return public | Q(Exists(party_of_own))
+
+
+def party_agreement_ids(**party_filters: Any) -> QuerySet[AgreementParty, Any]:
+    """Ids of the agreements that have a party matching `party_filters`, as a subquery."""
+    return AgreementParty.objects.filter(**party_filters).order_by().values("agreement_id")
 
 
 def _visible(user: AnyUser) -> QuerySet[Agreement]:
@@ -61,6 +74,168 @@ def agreements_for_list(user: AnyUser) -> QuerySet[Agreement]:
     in a constant number of queries."""
     return agreements_visible_to(user).prefetch_related(
         Prefetch("provisions", queryset=Provision.objects.only("id", "kind", "agreement_id"))
+    )
+
+
+# Lists count the matching agreements up to this many (or to the end of the page asked for,
+# when that is further); beyond, they say "more than" rather than count every one.
+COUNT_CAP = 1000
+
+
+@dataclass(slots=True)
+class PartyRow:
+    id: int
+    institution_id: int
+    slug: str
+    name: str
+    country: str
+    has_signed: bool
+
+
+@dataclass(slots=True)
+class AgreementRow:
+    """What a list shows of an agreement, read as plain values: all of ROW_FIELDS for the
+    API, PAGE_FIELDS (the rest left at their defaults) for the page."""
+
+    id: int
+    kind: str
+    title: str
+    status: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    titles: dict[str, str] = field(default_factory=dict)
+    auto_renew: bool = False
+    is_public: bool = False
+    languages: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    parties: list[PartyRow] = field(default_factory=list)
+    provision_kinds: list[str] = field(default_factory=list)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+PAGE_FIELDS = ("id", "kind", "title", "status", "valid_from", "valid_to")
+ROW_FIELDS = (
+    *PAGE_FIELDS,
+    "titles",
+    "auto_renew",
+    "is_public",
+    "languages",
+    "tags",
+    "created_at",
+    "updated_at",
+)
+
+
+def agreement_rows(
+    queryset: QuerySet[Agreement], start: int, stop: int, fields: tuple[str, ...] = ROW_FIELDS
+) -> list[AgreementRow]:
+    """Rows `start` to `stop` of `queryset` (`fields` of each), with their parties (and the
+    parties' institutions) and the kinds of provision each holds once, in three queries."""
+    rows = {
+        values["id"]: AgreementRow(**values)
+        for values in queryset.prefetch_related(None).values(*fields)[start:stop]
+    }
+    if not rows:
+        return []
+    parties = (
+        AgreementParty.objects.filter(agreement_id__in=rows)
+        .order_by("id")
+        .values_list(
+            "agreement_id",
+            "id",
+            "institution_id",
+            "institution__slug",
+            "institution__name",
+            "institution__country",
+            "signatory_name",
+            "signed_on",
+        )
+    )
+    for agreement_id, pk, institution_id, slug, name, country, signatory, signed_on in parties:
+        rows[agreement_id].parties.append(
+            PartyRow(pk, institution_id, slug, name, country, bool(signatory and signed_on))
+        )
+    provisions = (
+        Provision.objects.filter(agreement_id__in=rows)
+        .order_by("id")
+        .values_list("agreement_id", "kind")
+    )
+    for agreement_id, kind in provisions:
+        kinds = rows[agreement_id].provision_kinds
+        if kind not in kinds:
+            kinds.append(kind)
+    return list(rows.values())
+
+
+@dataclass
+class ListPage:
+    """One page of a list, counted up to a cap: `count` is exact when `count_is_exact`,
+    otherwise more than `count` agreements match and `pages` are those known to exist."""
+
+    object_list: list[AgreementRow]
+    number: int
+    page_size: int
+    count: int
+    count_is_exact: bool
+    pages: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def agreements_page(
+    queryset: QuerySet[Agreement],
+    number: Any,
+    page_size: int,
+    *,
+    clamp: bool = True,
+    fields: tuple[str, ...] = ROW_FIELDS,
+) -> ListPage:
+    """Page `number` (from 1) of `queryset`. The count stops at COUNT_CAP + 1 matches, or at
+    the end of the page asked for plus one when that is further, so that numbering the
+    pages never counts the whole register. A number that is not a page gives page 1; with
+    `clamp`, one past the last page gives the last page (as Django's `Paginator.get_page`)."""
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    limit = max(COUNT_CAP, number * page_size) + 1
+    counted = queryset.order_by().values("pk")[:limit].count()
+    exact = counted < limit
+    pages = max(1, -(-counted // page_size))
+    if clamp and exact:
+        number = min(number, pages)
+    start = (number - 1) * page_size
+    rows = agreement_rows(queryset, start, start + page_size, fields) if start < counted else []
+    return ListPage(
+        object_list=rows,
+        number=number,
+        page_size=page_size,
+        count=counted if exact else limit - 1,
+        count_is_exact=exact,
+        pages=pages,
     )
 
 

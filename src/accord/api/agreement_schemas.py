@@ -6,6 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 from accord.agreements import services
 from accord.agreements.models import (
@@ -19,6 +20,7 @@ from accord.agreements.models import (
     ProvisionKind,
 )
 from accord.agreements.provisions import provision_summary
+from accord.agreements.selectors import AgreementRow, ListPage
 from accord.core.models import User
 from accord.institutions.models import Institution
 
@@ -39,7 +41,11 @@ def one_of(values: list[str], default: Any = ..., description: str = "") -> Any:
     )
 
 
-class InstitutionRef(Schema):
+# The list's schemas are plain pydantic models: they are validated from the dicts the
+# render_* functions build, natively, without ninja's attribute lookups on every field.
+
+
+class InstitutionRef(BaseModel):
     id: int
     slug: str
     name: str
@@ -63,7 +69,7 @@ class PartyOut(Schema):
     )
 
 
-class PartyBrief(Schema):
+class PartyBrief(BaseModel):
     id: int
     institution: InstitutionRef
     has_signed: bool
@@ -76,7 +82,7 @@ class ProvisionOut(Schema):
     summary: str = Field(description="One line saying what the provision enables.")
 
 
-class AgreementListItem(Schema):
+class AgreementListItem(BaseModel):
     id: int
     kind: str
     title: str
@@ -94,11 +100,26 @@ class AgreementListItem(Schema):
     updated_at: dt.datetime
 
 
-class AgreementPage(Schema):
-    count: int = Field(description="Agreements matching the filters, on all pages.")
+class AgreementPage(BaseModel):
+    count: int = Field(
+        description=(
+            "Agreements matching the filters, on all pages, when `count_is_exact`; otherwise "
+            "more than `count` match (the API stops counting past 1,000, or past the end of "
+            "the page asked for when that is further)."
+        )
+    )
+    count_is_exact: bool = Field(
+        description="False when more than `count` agreements match: `count` is a lower bound."
+    )
     page: int
     page_size: int
-    pages: int
+    pages: int = Field(
+        description=(
+            "The number of pages when `count_is_exact`; otherwise the pages known to exist, "
+            "and there are more."
+        )
+    )
+    has_next: bool = Field(description="Whether page `page + 1` holds agreements.")
     results: list[AgreementListItem]
 
 
@@ -291,23 +312,38 @@ def render_ref(agreement: Agreement) -> dict[str, Any]:
     return {"id": agreement.pk, "title": agreement.title, "status": agreement.status}
 
 
-def render_list_item(agreement: Agreement) -> dict[str, Any]:
-    kinds: list[str] = []
-    for provision in agreement.provisions.all():
-        if provision.kind not in kinds:
-            kinds.append(provision.kind)
+def render_list_item(row: AgreementRow) -> dict[str, Any]:
     return {
-        **{name: getattr(agreement, name) for name in _PLAIN_FIELDS},
+        **{name: getattr(row, name) for name in _PLAIN_FIELDS},
         "parties": [
             {
-                "id": party.pk,
-                "institution": render_institution(party.institution),
+                "id": party.id,
+                "institution": {
+                    "id": party.institution_id,
+                    "slug": party.slug,
+                    "name": party.name,
+                    "country": party.country,
+                },
                 "has_signed": party.has_signed,
             }
-            for party in agreement.parties.all()
+            for party in row.parties
         ],
-        "provision_kinds": kinds,
+        "provision_kinds": row.provision_kinds,
     }
+
+
+def render_page(page: ListPage) -> AgreementPage:
+    return AgreementPage.model_validate(
+        {
+            "count": page.count,
+            "count_is_exact": page.count_is_exact,
+            "page": page.number,
+            "page_size": page.page_size,
+            "pages": page.pages,
+            "has_next": page.has_next,
+            "results": [render_list_item(row) for row in page.object_list],
+        }
+    )
 
 
 _PLAIN_FIELDS = (

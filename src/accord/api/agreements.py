@@ -38,7 +38,7 @@ from .agreement_schemas import (
     TransitionIn,
     render_detail,
     render_document,
-    render_list_item,
+    render_page,
     render_party,
     render_person,
     render_provision,
@@ -113,28 +113,20 @@ ERRORS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
     description=(
         "The agreements the caller may see (anonymous callers: public active ones), newest "
         "first, filtered like the agreements page. Invalid filters answer 422 naming the "
-        "parameter."
+        "parameter. Counting stops past 1,000 matches (or past the end of the page asked "
+        "for): then `count_is_exact` is false and `count` a lower bound; follow `has_next`."
     ),
 )
-def agreement_list(request: HttpRequest, filters: Query[AgreementFilters]) -> dict[str, Any]:
+def agreement_list(request: HttpRequest, filters: Query[AgreementFilters]) -> AgreementPage:
     params = filters.dict(exclude={"page", "page_size"}, exclude_none=True)
     form = AgreementFilterForm(data={k: str(v) for k, v in params.items()})
     if not form.is_valid():
         raise ValidationError(
             {field: [str(m) for m in messages] for field, messages in form.errors.items()}
         )
-    queryset = form.filter(selectors.agreements_for_list(request.user))
-    count = queryset.count()
-    page_size = filters.page_size
-    start = (filters.page - 1) * page_size
-    rows = list(queryset[start : start + page_size]) if start < count else []
-    return {
-        "count": count,
-        "page": filters.page,
-        "page_size": page_size,
-        "pages": max(1, -(-count // page_size)),
-        "results": [render_list_item(agreement) for agreement in rows],
-    }
+    queryset = form.filter(selectors.agreements_visible_to(request.user))
+    page = selectors.agreements_page(queryset, filters.page, filters.page_size, clamp=False)
+    return render_page(page)
 
 
 @router.post(

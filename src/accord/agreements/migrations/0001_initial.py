@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
                 ('signed_on', models.DateField(blank=True, null=True, verbose_name='signed on')),
                 ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='agreements.agreement')),
                 ('coordinator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='coordinated_parties', to=settings.AUTH_USER_MODEL, verbose_name='coordinator')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agreement_parties', to='institutions.institution')),
+                ('institution', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='agreement_parties', to='institutions.institution')),
             ],
             options={
                 'ordering': ['id'],
@@ -109,6 +109,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='agreement',
             index=models.Index(fields=['kind'], name='agreements__kind_25068c_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='agreementparty',
+            index=models.Index(fields=['institution', 'agreement'], name='party_institution_agreement'),
         ),
         migrations.AddConstraint(
             model_name='agreement',

@@ -5,7 +5,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
@@ -19,7 +18,7 @@ from ..filters import AgreementFilterForm
 from ..forms import AgreementForm, apply_errors, dress_filters, institution_search
 from ..models import Agreement
 from .base import AuthenticatedRequest
-from .presentation import provision_kinds_of
+from .presentation import list_rows
 
 PAGE_SIZE = 50
 
@@ -35,7 +34,9 @@ def _listed(request: AuthenticatedRequest) -> tuple[AgreementFilterForm, QuerySe
 def agreement_list(request: AuthenticatedRequest) -> HttpResponse:
     filter_form, agreements = _listed(request)
     dress_filters(filter_form, reverse("agreements:institution_options"))
-    page = Paginator(agreements, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.agreements_page(
+        agreements, request.GET.get("page"), PAGE_SIZE, fields=selectors.PAGE_FIELDS
+    )
     return render(
         request,
         "agreements/agreement_list.html",
@@ -43,7 +44,7 @@ def agreement_list(request: AuthenticatedRequest) -> HttpResponse:
             "nav": "agreements",
             "filter_form": filter_form,
             "page": page,
-            "rows": [(agreement, provision_kinds_of(agreement)) for agreement in page],
+            "rows": list_rows(page.object_list),
             "filtered": any(value for key, value in request.GET.items() if key != "page"),
             "may_add": request.user.has_perm("agreements.add_agreement"),
             "may_export": request.user.has_perm("agreements.export_agreements"),

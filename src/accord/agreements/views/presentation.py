@@ -9,6 +9,7 @@ from django.conf.global_settings import LANGUAGES
 from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from accord.core.models import AuditEvent
 
 from .. import selectors
+from ..forms import country_names
 from ..models import (
     Agreement,
     AgreementDocument,
@@ -27,6 +29,7 @@ from ..models import (
     ProvisionKind,
 )
 from ..provisions import PROVISION_FORMS, provision_summary
+from ..selectors import AgreementRow
 
 TRANSITION_LABELS: dict[str, Any] = {
     AgreementStatus.DRAFT: gettext_lazy("Back to draft"),
@@ -116,14 +119,42 @@ def field_labels() -> dict[str, str]:
     return labels
 
 
-def provision_kinds_of(agreement: Agreement) -> list[str]:
-    """The kinds of provision an agreement holds, each once, from the prefetched provisions."""
-    labels: list[str] = []
-    for provision in agreement.provisions.all():
-        label = str(provision.get_kind_display())
-        if label not in labels:
-            labels.append(label)
-    return labels
+_URL_ID = 987654321
+
+
+def list_rows(rows: Iterable[AgreementRow]) -> list[dict[str, Any]]:
+    """What the list page shows of each row, every label translated once per request
+    rather than once per row."""
+    kinds = {value: str(label) for value, label in AgreementKind.choices}
+    statuses = {value: str(label) for value, label in AgreementStatus.choices}
+    provisions = {value: str(label) for value, label in ProvisionKind.choices}
+    countries = country_names()
+    # The "j M Y" date format, with the month abbreviations looked up once.
+    months = [""] + [str(MONTHS_3[month]).title() for month in range(1, 13)]
+    # The detail URL reversed once, the id put in for each row.
+    url_prefix, url_suffix = reverse("agreements:detail", args=[_URL_ID]).split(str(_URL_ID))
+
+    def day(value: dt.date | None) -> str:
+        return f"{value.day} {months[value.month]} {value.year}" if value else "…"
+
+    return [
+        {
+            "url": f"{url_prefix}{row.id}{url_suffix}",
+            "title": row.title,
+            "kind": kinds.get(row.kind, row.kind),
+            "status": row.status,
+            "status_label": statuses.get(row.status, row.status),
+            "parties": [
+                (party.name, party.country, countries.get(party.country, party.country))
+                for party in row.parties
+            ],
+            "valid": f"{day(row.valid_from)} – {day(row.valid_to)}"
+            if row.valid_from or row.valid_to
+            else "",
+            "provisions": [provisions.get(kind, kind) for kind in row.provision_kinds],
+        }
+        for row in rows
+    ]
 
 
 def readable(value: Any, name: str = "", kind_of: str = "agreement") -> str:
