@@ -203,3 +203,25 @@ def test_rows_show_parties_with_countries_and_provision_tags(officer_client, ins
     assert '<abbr class="country" title="Azerbaijan">AZ</abbr>' in content
     assert content.count('<span class="tag">Joint events</span>') == 1
     assert '<span class="tag">Scholarships</span>' in content
+
+
+def test_others_public_agreements_are_listed_only_when_asked_for(
+    officer_client, institution, partner
+):
+    own = AgreementFactory(title="Ours", parties=[institution, partner])
+    AgreementFactory(title="Theirs, public", status=AgreementStatus.ACTIVE, is_public=True)
+    AgreementFactory(title="Theirs, private", status=AgreementStatus.ACTIVE)
+
+    by_default = officer_client.get(LIST)
+    with_public = officer_client.get(LIST, {"scope": "all"})
+
+    assert titles_on(by_default) == [own.title]
+    assert sorted(titles_on(with_public)) == ["Ours", "Theirs, public"]
+
+
+def test_platform_staff_list_every_agreement_whatever_the_scope(client, staff_user):
+    AgreementFactory(title="Private one")
+    AgreementFactory(title="Public one", status=AgreementStatus.ACTIVE, is_public=True)
+    client.force_login(staff_user)
+
+    assert sorted(titles_on(client.get(LIST))) == ["Private one", "Public one"]

@@ -603,3 +603,21 @@ def test_the_openapi_document_describes_every_agreement_endpoint(client):
     list_parameters = {p["name"] for p in operations[(f"{BASE}/", "get")]["parameters"]}
     assert {"search", "country", "institution", "kind", "status", "provision"} <= list_parameters
     assert {"ending_within_days", "page", "page_size"} <= list_parameters
+
+
+def test_the_list_holds_others_public_agreements_only_with_scope_all(as_outsider, agreement):
+    agreement.status = AgreementStatus.ACTIVE
+    agreement.is_public = True
+    agreement.save()
+
+    own_only = as_outsider.get(f"{BASE}/").json()
+    with_public = as_outsider.get(f"{BASE}/", {"scope": "all"}).json()
+
+    assert own_only["count"] == 0
+    assert [item["id"] for item in with_public["results"]] == [agreement.pk]
+
+
+def test_an_unknown_scope_is_refused_naming_the_parameter(as_outsider):
+    response = as_outsider.get(f"{BASE}/", {"scope": "everything"})
+
+    assert problem(response, 422)["errors"].keys() == {"scope"}

@@ -85,7 +85,9 @@ def test_officer_takes_an_agreement_from_draft_to_the_public_page(demo, new_page
     partner.goto("/agreements/?search=KazNU+and+the+University+of+Warsaw")
     assert partner.locator("table a", has_text=TITLE).count() == 1
 
+    document = agreement.documents.get()
     other = new_page()
     log_in(other, "anas-coordinator", password)
-    response = other.goto(f"/agreements/{agreement.pk}/documents/{agreement.documents.get().pk}/")
-    assert response is not None and response.status == 404
+    assert other.goto(f"/agreements/{agreement.pk}/documents/{document.pk}/").status == 404
+    other.goto("/agreements/")
+    assert other.locator("table a", has_text=TITLE).count() == 0

@@ -20,6 +20,9 @@ def _choices(choices: list[tuple[str, Any]], empty: Any) -> list[tuple[str, Any]
     return [("", empty), *choices]
 
 
+SCOPE_ALL = "all"
+
+
 class AgreementFilterForm(forms.Form):
     """Bound to request.GET; `filter(queryset)` applies whatever was given and valid."""
 
@@ -69,6 +72,26 @@ class AgreementFilterForm(forms.Form):
         required=False,
         widget=PlainNumberInput,
     )
+
+    scope = forms.ChoiceField(
+        label=_("Listing"),
+        choices=[
+            ("", _("Our agreements")),
+            (SCOPE_ALL, _("Also others' public ones")),
+        ],
+        required=False,
+        widget=PlainSelect,
+        help_text=_(
+            "Those your institutions are party to, or also other institutions' active public "
+            "agreements. Platform staff always see all."
+        ),
+    )
+
+    @property
+    def own_only(self) -> bool:
+        """Whether to list only the agreements of the user's own institutions."""
+        valid = self.is_bound and self.is_valid()
+        return not (valid and self.cleaned_data.get("scope") == SCOPE_ALL)
 
     def clean_search(self) -> str:
         return " ".join(self.cleaned_data["search"].split()).lower()

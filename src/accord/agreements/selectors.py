@@ -17,8 +17,11 @@ from .models import Agreement, AgreementDocument, AgreementParty, AgreementStatu
 AnyUser = User | AnonymousUser
 
 
-def visibility_condition(user: AnyUser) -> Q | None:
-    """The Q that limits agreements to those `user` may see; None means no limit."""
+def visibility_condition(user: AnyUser, *, own_only: bool = False) -> Q | None:
+    """The Q that limits agreements to those `user` may see; None means no limit.
+
+    With `own_only`, someone who works on their institutions' agreements gets just those,
+    without other institutions' public agreements (which they may still open)."""
     if user.is_authenticated and user.is_staff:
         return None
     public = Q(is_public=True, status=AgreementStatus.ACTIVE)
@@ -34,6 +37,8 @@ def visibility_condition(user: AnyUser) -> Q | None:
     party_of_own = AgreementParty.objects.filter(
         agreement_id=OuterRef("pk"), institution_id__in=own
     )
+    if own_only:
+        return Q(Exists(party_of_own))
     return public | Q(Exists(party_of_own))
 
 
@@ -42,17 +47,18 @@ def party_agreement_ids(**party_filters: Any) -> QuerySet[AgreementParty, Any]:
     return AgreementParty.objects.filter(**party_filters).order_by().values("agreement_id")
 
 
-def _visible(user: AnyUser) -> QuerySet[Agreement]:
+def _visible(user: AnyUser, *, own_only: bool = False) -> QuerySet[Agreement]:
     queryset = Agreement.objects.all()
-    condition = visibility_condition(user)
+    condition = visibility_condition(user, own_only=own_only)
     if condition is not None:
         queryset = queryset.filter(condition)
     return queryset
 
 
-def agreements_visible_to(user: AnyUser) -> QuerySet[Agreement]:
-    """Agreements `user` may see, with parties and their institutions loaded for lists."""
-    return _visible(user).prefetch_related(
+def agreements_visible_to(user: AnyUser, *, own_only: bool = False) -> QuerySet[Agreement]:
+    """Agreements `user` may see, with parties and their institutions loaded for lists;
+    `own_only`: see `visibility_condition`."""
+    return _visible(user, own_only=own_only).prefetch_related(
         Prefetch(
             "parties",
             queryset=AgreementParty.objects.select_related("institution").order_by("id"),
@@ -69,10 +75,10 @@ def agreement_get_visible(user: AnyUser, pk: int) -> Agreement:
         raise Http404("No such agreement.") from None
 
 
-def agreements_for_list(user: AnyUser) -> QuerySet[Agreement]:
+def agreements_for_list(user: AnyUser, *, own_only: bool = False) -> QuerySet[Agreement]:
     """Visible agreements with what a list row shows (parties, kinds of provision) loaded
     in a constant number of queries."""
-    return agreements_visible_to(user).prefetch_related(
+    return agreements_visible_to(user, own_only=own_only).prefetch_related(
         Prefetch("provisions", queryset=Provision.objects.only("id", "kind", "agreement_id"))
     )
 

@@ -286,6 +286,15 @@ class AgreementFilters(Schema):
     ending_within_days: int | None = Field(
         None, description="Active and ending within this many days (0 to 3650)."
     )
+    scope: str | None = one_of(
+        ["all"],
+        None,
+        description=(
+            "Unset: only the agreements of the caller's own institutions (for their admins, "
+            "officers and coordinators). `all`: also other institutions' active public ones. "
+            "Platform staff always get all, anonymous callers the public ones."
+        ),
+    )
     page: int = Field(1, ge=1)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 

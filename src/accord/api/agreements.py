@@ -124,7 +124,7 @@ def agreement_list(request: HttpRequest, filters: Query[AgreementFilters]) -> Ag
         raise ValidationError(
             {field: [str(m) for m in messages] for field, messages in form.errors.items()}
         )
-    queryset = form.filter(selectors.agreements_visible_to(request.user))
+    queryset = form.filter(selectors.agreements_visible_to(request.user, own_only=form.own_only))
     page = selectors.agreements_page(queryset, filters.page, filters.page_size, clamp=False)
     return render_page(page)
 

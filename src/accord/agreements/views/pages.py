@@ -26,7 +26,8 @@ PAGE_SIZE = 50
 def _listed(request: AuthenticatedRequest) -> tuple[AgreementFilterForm, QuerySet[Agreement]]:
     """The filter form and the agreements it lets through, as the list and exports show them."""
     filter_form = AgreementFilterForm(request.GET or None)
-    return filter_form, filter_form.filter(selectors.agreements_for_list(request.user))
+    agreements = selectors.agreements_for_list(request.user, own_only=filter_form.own_only)
+    return filter_form, filter_form.filter(agreements)
 
 
 @login_required
