@@ -160,7 +160,8 @@ LANGUAGES = [
     ("az", _("Azerbaijani")),
     ("pl", _("Polish")),
 ]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# thirdparty/ completes Django's and django-countries' catalogs where they lack these languages.
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale" / "thirdparty"]
 TIME_ZONE = os.environ.get("ACCORD_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -239,4 +240,4 @@ LOGGING = {
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # Kosovo has no ISO 3166 code yet; XK is the user-assigned code that EWP and the EU use.
-COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
+COUNTRIES_OVERRIDE = {"XK": _("Kosovo")}

@@ -38,3 +38,13 @@ def test_favicon_request_is_sent_to_the_shipped_icon(client):
 
     assert response.status_code == 302
     assert response["Location"].endswith("accord/favicon.svg")
+
+
+@pytest.mark.django_db
+def test_a_missing_page_answers_404_with_the_sites_own_page(client, settings):
+    settings.DEBUG = False
+
+    response = client.get("/no/such/page/")
+
+    assert response.status_code == 404
+    assert "There is nothing here, or it is not yours to see." in response.content.decode()
