@@ -348,5 +348,5 @@ def test_activity_says_what_each_event_was_about(client, officer, institution, p
         ("marked as expired", "", ("Active", "Expired"), []),
         ("added a provision to", "Mobility", None, []),
         ("added a party to", "Baku State University", None, []),
-        ("edited", "", None, ["title", "valid to"]),
+        ("edited", "", None, ["Title", "Valid to"]),
     ]

@@ -11,7 +11,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.agreements.models import Agreement, AgreementStatus, DocumentKind, ProvisionKind
+from accord.agreements.labels import field_labels
+from accord.agreements.models import AgreementStatus, DocumentKind, ProvisionKind
 from accord.core.models import AuditEvent, User
 
 from . import charts, selectors
@@ -70,7 +71,7 @@ def describe_event(event: AuditEvent) -> ActivityRow:
     if isinstance(change, list) and len(change) == 2:
         old, new = change
         status_change = (str(statuses.get(old, old or "—")), str(statuses.get(new, new or "—")))
-    labels = {f.name: str(f.verbose_name) for f in Agreement._meta.concrete_fields}
+    labels = field_labels()
     changed_fields = [
         labels.get(name, name.replace("_", " "))
         for name, value in changes.items()

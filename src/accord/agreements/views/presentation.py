@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf.global_settings import LANGUAGES
-from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.dates import MONTHS_3
@@ -18,11 +17,10 @@ from accord.core.models import AuditEvent
 
 from .. import selectors
 from ..forms import country_names
+from ..labels import field_labels
 from ..models import (
     Agreement,
-    AgreementDocument,
     AgreementKind,
-    AgreementParty,
     AgreementStatus,
     DocumentKind,
     Provision,
@@ -92,31 +90,6 @@ _KINDS = {
     "provision": dict(ProvisionKind.choices),
     "document": dict(DocumentKind.choices),
 }
-
-
-def field_labels() -> dict[str, str]:
-    """Field name -> label, over the agreement and everything it holds."""
-    labels: dict[str, str] = {}
-    for model in (AgreementDocument, Provision, AgreementParty, Agreement):
-        for model_field in model._meta.get_fields():
-            if isinstance(model_field, models.Field) and model_field.verbose_name:
-                labels[model_field.name] = str(model_field.verbose_name).capitalize()
-    labels.update(
-        {
-            "institutions": _("Parties"),
-            "parties": _("Parties"),
-            "institution": _("Institution"),
-            "reason": _("Reason"),
-            "terms": _("Terms"),
-            "file": _("File"),
-            "name": _("File name"),
-            "renewal": _("Renewal"),
-            "amendment": _("Amendment"),
-            "days_before": _("Days before the end"),
-            "to": _("Sent to"),
-        }
-    )
-    return labels
 
 
 _URL_ID = 987654321
