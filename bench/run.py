@@ -183,7 +183,8 @@ def bare_statements(user: User, params: dict[str, str]) -> list[tuple[str, Any]]
     """The SQL that fetches the rows the page shows, as the list's own querysets build it:
     the agreements (LIMIT 50), then their parties with institutions, and their provisions."""
     form = AgreementFilterForm(params or None)
-    queryset: QuerySet[Agreement] = form.filter(selectors.agreements_visible_to(user))
+    visible = selectors.agreements_visible_to(user, own_only=form.own_only)
+    queryset: QuerySet[Agreement] = form.filter(visible)
     main = queryset.prefetch_related(None)[:PAGE_SIZE]
     ids = list(main.values_list("pk", flat=True))
     parties = AgreementParty.objects.select_related("institution").filter(agreement_id__in=ids)

@@ -38,7 +38,8 @@ def visibility_condition(user: AnyUser, *, own_only: bool = False) -> Q | None:
         agreement_id=OuterRef("pk"), institution_id__in=own
     )
     if own_only:
-        return Q(Exists(party_of_own))
+        # Alone, the institutions' own agreements are best found through the party index.
+        return Q(pk__in=party_agreement_ids(institution_id__in=own))
     return public | Q(Exists(party_of_own))
 
 
