@@ -163,6 +163,7 @@ LANGUAGES = [
 # thirdparty/ completes Django's and django-countries' catalogs where they lack these languages.
 LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale" / "thirdparty"]
 TIME_ZONE = os.environ.get("ACCORD_TIME_ZONE", "UTC")
+FORMAT_MODULE_PATH = ["accord.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -386,3 +386,20 @@ def test_compiled_catalog_is_up_to_date_with_the_po_file(language, path):
                 stale.append(f"{describe(entry)} form {index}")
 
     assert stale == []
+
+
+def test_kazakh_dates_read_day_month_year():
+    from datetime import date
+
+    from django.utils import formats, translation
+
+    with translation.override("kk"):
+        assert formats.date_format(date(2026, 11, 29), "SHORT_DATE_FORMAT") == "29.11.2026"
+        assert formats.date_format(date(2026, 11, 29)).endswith("2026 ж.")
+
+
+def test_the_language_menu_names_each_language_in_itself(client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    for own_name in ("English", "Русский", "Қазақ", "Azərbaycanca", "polski"):
+        assert own_name in page
