@@ -114,11 +114,25 @@ def test_same_names_get_numbered_slugs(staff_user):
     ]
 
 
-def test_non_latin_name_falls_back_on_the_domain_then_a_generic_slug(staff_user):
-    by_domain = create(staff_user, name="Қазақ ұлттық университеті", schac_code="kaznu.kz")
-    generic = create(staff_user, name="Қазақ ұлттық университеті")
-    generic_again = create(staff_user, name="Қазақ ұлттық университеті")
-    assert by_domain.slug == "kaznu-kz"
+def test_cyrillic_and_other_undecomposed_letters_are_romanised_in_the_slug(staff_user):
+    kazakh = create(staff_user, name="Қазақ ұлттық университеті", schac_code="kaznu.kz")
+    russian = create(staff_user, name="Московский государственный университет")
+    polish = create(staff_user, name="Uniwersytet Wrocławski")
+    azerbaijani = create(staff_user, name="Bakı Dövlət Universiteti")
+
+    assert [kazakh.slug, russian.slug, polish.slug, azerbaijani.slug] == [
+        "qazaq-ulttyq-universiteti",
+        "moskovskii-gosudarstvennyi-universitet",
+        "uniwersytet-wroclawski",
+        "baki-dovlet-universiteti",
+    ]
+
+
+def test_a_name_with_no_letters_left_falls_back_on_the_domain_then_a_generic_slug(staff_user):
+    by_domain = create(staff_user, name="東京大学", schac_code="u-tokyo.ac.jp")
+    generic = create(staff_user, name="東京大学")
+    generic_again = create(staff_user, name="東京大学")
+    assert by_domain.slug == "u-tokyo-ac-jp"
     assert (generic.slug, generic_again.slug) == ("institution", "institution-2")
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accord.core.audit import audit_record, diff
 from accord.core.models import User
+from accord.core.text import romanise
 from accord.core.validators import (
     normalize_erasmus_code,
     normalize_ror_id,
@@ -152,9 +153,9 @@ def _removed(state: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def slug_base(name: str, schac_code: str | None = None) -> str:
-    """The name as a slug; names that have no Latin letters fall back on the domain."""
+    """The name as a slug, romanised; a name with no letters left falls back on the domain."""
     limit = SLUG_MAX_LENGTH - 8  # room for a "-NNNNNNN" suffix
-    base = slugify(name)[:limit].strip("-")
+    base = slugify(romanise(name))[:limit].strip("-")
     if not base and schac_code:
         base = slugify(schac_code.replace(".", "-"))[:limit].strip("-")
     return base or "institution"

@@ -1,0 +1,65 @@
+"""Text in the several scripts institutions are named in."""
+
+# Letters that Unicode does not decompose into a Latin base letter, so Django's slugify would
+# drop them: Polish, Nordic, German, Turkish and Azerbaijani letters, and the Cyrillic of
+# Russian and Kazakh (a simple, readable romanisation, not a standard one).
+_LETTERS = {
+    "ł": "l",
+    "ø": "o",
+    "đ": "d",
+    "ß": "ss",
+    "æ": "ae",
+    "œ": "oe",
+    "þ": "th",
+    "ı": "i",
+    "ə": "e",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "iu",
+    "я": "ia",
+    "ә": "a",
+    "ғ": "g",
+    "қ": "q",
+    "ң": "n",
+    "ө": "o",
+    "ұ": "u",
+    "ү": "u",
+    "һ": "h",
+    "і": "i",
+}
+_CAPITALS = {k.upper(): v.capitalize() for k, v in _LETTERS.items() if len(k.upper()) == 1}
+_TABLE = str.maketrans(_LETTERS | _CAPITALS)
+
+
+def romanise(text: str) -> str:
+    """`text` with the letters above in Latin, for slugs and file names."""
+    return text.translate(_TABLE)
