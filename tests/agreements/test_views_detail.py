@@ -328,6 +328,16 @@ def test_a_document_downloads_as_an_attachment(officer_client, agreement):
     assert b"".join(response.streaming_content) == pdf_bytes()
 
 
+def test_a_document_gone_from_storage_answers_404_and_is_logged(officer_client, agreement, caplog):
+    document = AgreementDocumentFactory(agreement=agreement)
+    document.file.storage.delete(document.file.name)
+
+    response = officer_client.get(url("document_download", agreement, document.pk))
+
+    assert response.status_code == 404
+    assert "missing from storage" in caplog.text
+
+
 def test_a_document_of_another_agreement_is_not_found(officer_client, agreement, institution):
     other = AgreementFactory(parties=[institution])
     document = AgreementDocumentFactory(agreement=other)

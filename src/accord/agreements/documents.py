@@ -1,9 +1,17 @@
-"""What an uploaded agreement document really is, judged by its content, never by its name."""
+"""What an uploaded agreement document really is, judged by its content, never by its name;
+and how a stored one is handed out."""
 
 import hashlib
+import logging
 import zipfile
 from dataclasses import dataclass
 from typing import IO
+
+from django.http import FileResponse, Http404
+
+from .models import AgreementDocument
+
+logger = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -83,3 +91,27 @@ def inspect(stream: IO[bytes]) -> SniffedFile | None:
         size=size,
         sha256=sha256,
     )
+
+
+def document_file_response(document: AgreementDocument) -> FileResponse:
+    """The stored file as a private download. A file gone from storage is logged for the
+    administrators and answers 404 rather than a server error."""
+    try:
+        handle = document.file.open("rb")
+    except OSError:
+        logger.error(
+            "Document %s of agreement %s is missing from storage: %s",
+            document.pk,
+            document.agreement_id,
+            document.file.name,
+        )
+        raise Http404("The file of this document is missing from storage.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

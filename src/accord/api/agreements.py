@@ -12,6 +12,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from accord.agreements import selectors, services
+from accord.agreements.documents import document_file_response
 from accord.agreements.filters import AgreementFilterForm
 from accord.agreements.models import Agreement, AgreementParty, Provision
 from accord.core.models import User
@@ -459,12 +460,4 @@ def document_upload(
 )
 def document_download(request: HttpRequest, agreement_id: int, document_id: int) -> FileResponse:
     document = selectors.agreement_document_get(request.user, agreement_id, document_id)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_file_response(document)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import selectors, services
+from ..documents import document_file_response
 from ..forms import (
     AmendForm,
     CoordinatorForm,
@@ -387,12 +388,7 @@ def document_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_GET
 def document_download(request: AuthenticatedRequest, pk: int, document_pk: int) -> FileResponse:
     document = selectors.agreement_document_get(request.user, pk, document_pk)
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
+    return document_file_response(document)
 
 
 @login_required
