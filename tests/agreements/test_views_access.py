@@ -10,6 +10,7 @@ from accord.agreements.models import AgreementStatus
 from tests.factories import (
     AgreementDocumentFactory,
     AgreementFactory,
+    InstitutionFactory,
     MembershipFactory,
     agreement_row_counts,
 )
@@ -172,3 +173,22 @@ def test_typed_markup_is_escaped_on_list_and_detail(client, officer, institution
     for text in ("Русский", "tag", "Signatory", "Events", "New"):
         assert f"{text} {escaped}" in detail
     assert f"Description &lt;img src=x onerror=alert(1)&gt; {escaped}" in detail
+
+
+def test_a_public_agreements_coordinators_are_not_named_to_other_institutions(client, outsider):
+    coordinator = MembershipFactory(role="coordinator").user
+    coordinator.first_name, coordinator.last_name = "Katarzyna", "Nowak"
+    coordinator.save()
+    agreement = AgreementFactory(
+        status=AgreementStatus.ACTIVE,
+        is_public=True,
+        parties=[coordinator.memberships.get().institution, InstitutionFactory()],
+    )
+    agreement.parties.filter(institution__memberships__user=coordinator).update(
+        coordinator=coordinator
+    )
+    client.force_login(outsider)
+
+    page = client.get(f"/agreements/{agreement.pk}/").content.decode()
+
+    assert "Nowak" not in page
