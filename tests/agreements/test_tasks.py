@@ -177,3 +177,16 @@ def test_concurrent_runs_send_each_reminder_once(institution, partner):
     assert sum(results) == 2
     assert len(mail.outbox) == 2
     assert ExpiryReminder.objects.count() == 2
+
+
+def test_repeated_daily_runs_until_its_parent_is_gone(monkeypatch):
+    from accord.agreements.management.commands import daily
+
+    runs = []
+    parent_alive = iter([True, True, False])
+    monkeypatch.setattr(daily.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(daily, "DAY_SECONDS", 0)
+
+    daily.repeat_daily(lambda: runs.append(1), keep_going=lambda: next(parent_alive, False))
+
+    assert runs == [1]

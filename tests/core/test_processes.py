@@ -33,6 +33,19 @@ def wait_for(url: str, seconds: float) -> bytes | None:
     return None
 
 
+def children_running(parent_pid: int, word: bytes) -> list[int]:
+    """Ids of `parent_pid`'s child processes whose command line holds `word`."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == parent_pid and word in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
 def test_serve_collects_static_files_and_becomes_gunicorn(tmp_path: Path):
     port = free_port()
     env = {
@@ -51,6 +64,7 @@ def test_serve_collects_static_files_and_becomes_gunicorn(tmp_path: Path):
         body = wait_for(f"http://127.0.0.1:{port}/healthz", seconds=90)
         command_line = Path(f"/proc/{server.pid}/cmdline").read_bytes().split(b"\0")
         stylesheet = wait_for(f"http://127.0.0.1:{port}/static/accord/app.css", seconds=5)
+        housekeeping = children_running(server.pid, b"daily")
     finally:
         server.send_signal(signal.SIGTERM)
         _out, errors = server.communicate(timeout=30)
@@ -59,6 +73,7 @@ def test_serve_collects_static_files_and_becomes_gunicorn(tmp_path: Path):
     assert any(part.endswith(b"gunicorn") for part in command_line[:2])
     assert b"accord.wsgi" in command_line
     assert stylesheet is not None
+    assert housekeeping, "accord daily --repeat runs beside the web server"
     assert list((tmp_path / "static").glob("accord/app.*.css"))
     assert server.returncode == 0
 

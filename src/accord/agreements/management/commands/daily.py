@@ -1,26 +1,63 @@
-"""`accord daily`: the day's housekeeping of agreements. Run it once a day from cron, e.g.
+"""`accord daily`: the day's housekeeping of agreements.
+
+`accord serve` runs it by itself once a day (`accord daily --repeat`, beside the web server),
+so a small office needs nothing else. A deployment with several web hosts may instead run it
+from cron on one host and set ACCORD_DAILY=0, e.g.
 
     15 2 * * *  cd /srv/accord && .venv/bin/accord daily
 
 It enqueues the tasks; the web process runs them at once unless a worker (`accord worker`,
-ACCORD_TASKS=database) is deployed. Running it twice a day does no harm: expiry is idempotent
-and each reminder is sent once.
+ACCORD_TASKS=database) is deployed. Running it more than once a day does no harm: expiry is
+idempotent and each reminder is sent once.
 """
 
+import os
+import time
+from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
 
 from accord.agreements.tasks import expire_agreements, send_expiry_reminders
+
+DAY_SECONDS = 24 * 60 * 60
+
+
+def repeat_daily(run: Callable[[], None], *, keep_going: Callable[[], bool]) -> None:
+    """`run()` now and then every day while `keep_going()`, which is asked every two seconds
+    so that the process ends soon after the one it serves beside."""
+    while keep_going():
+        run()
+        next_run = time.monotonic() + DAY_SECONDS
+        while keep_going() and time.monotonic() < next_run:
+            time.sleep(2)
 
 
 class Command(BaseCommand):
     help = (
         "Expire agreements past their end (extending those that renew automatically) and "
-        "e-mail expiry reminders to coordinators. Run once a day from cron."
+        "e-mail expiry reminders to coordinators. `accord serve` runs it once a day with "
+        "--repeat; otherwise run it once a day from cron."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--repeat",
+            action="store_true",
+            help="Run now and then every 24 hours, until the process that started it ends.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if not options["repeat"]:
+            self.run_once()
+            return
+        parent = os.getppid()
+        repeat_daily(self.run_once, keep_going=lambda: os.getppid() == parent)
+
+    def run_once(self) -> None:
+        close_old_connections()
         for task in (expire_agreements, send_expiry_reminders):
             result = task.enqueue()
             self.stdout.write(f"{task.name}: {result.status}")
+        self.stdout.flush()

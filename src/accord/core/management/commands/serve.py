@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,7 +41,8 @@ class Command(BaseCommand):
         "Serve Accord with gunicorn. Binds 127.0.0.1:$PORT (8000 unless PORT is set); "
         "ACCORD_BIND (e.g. 0.0.0.0:8000 or unix:/run/accord.sock) overrides it. "
         "ACCORD_WEB_WORKERS sets the number of worker processes (2). Static files are "
-        "collected first. Gunicorn replaces this process, so signals reach it directly."
+        "collected first. Gunicorn replaces this process, so signals reach it directly. "
+        "The daily housekeeping (`accord daily`) runs beside it unless ACCORD_DAILY=0."
     )
     requires_system_checks = []
 
@@ -56,6 +58,10 @@ class Command(BaseCommand):
         if not options["skip_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         argv = gunicorn_argv()
+        if os.environ.get("ACCORD_DAILY", "1") != "0":
+            # The day's housekeeping (expiry, reminders) beside the web server; it ends when
+            # gunicorn, which takes this process's place, ends.
+            subprocess.Popen([sys.executable, "-m", "accord", "daily", "--repeat"])
         self.stderr.write(f"Serving Accord on {argv[argv.index('--bind') + 1]}")
         sys.stdout.flush()
         sys.stderr.flush()
