@@ -1,12 +1,14 @@
 """Filtering agreement lists, for the pages and the API alike."""
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
 from django import forms
-from django.db import connections
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -14,8 +16,15 @@ from django_countries import countries
 from accord.institutions.models import Institution
 
 from .forms import PlainNumberInput, PlainSelect, PlainTextInput
-from .models import Agreement, AgreementKind, AgreementStatus, Provision, ProvisionKind
-from .selectors import party_agreement_ids
+from .models import (
+    Agreement,
+    AgreementKind,
+    AgreementParty,
+    AgreementStatus,
+    Provision,
+    ProvisionKind,
+)
+from .selectors import COUNT_CAP, party_agreement_ids
 
 
 def _choices(choices: list[tuple[str, Any]], empty: Any) -> list[tuple[str, Any]]:
@@ -29,20 +38,51 @@ SCOPE_ALL = "all"
 _TRIGRAM = re.compile(r"[^\W_]{3}")
 
 
-def search_condition(term: str, vendor: str) -> Q:
+class _EqualsAny(Func):
+    """`value = ANY(array)`."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _few_title_matches(term: str, using: str) -> bool:
+    """Whether the planner expects so few titles to contain `term` that collecting them all
+    through the trigram index beats walking the list until it has counted COUNT_CAP: it
+    does below about the square root of COUNT_CAP times the agreements (one query that
+    plans, and does not run, both SELECTs)."""
+    matches = Agreement.objects.using(using).filter(search_text__contains=term).values("pk")
+    everything = Agreement.objects.using(using).order_by().values("pk")
+    plan = json.loads(matches.order_by().union(everything, all=True).explain(format="json"))
+    expected, total = (part["Plan Rows"] for part in plan[0]["Plan"]["Plans"])
+    return 3 * expected * expected <= COUNT_CAP * total
+
+
+def search_condition(term: str, using: str = DEFAULT_DB_ALIAS, *, indexed: bool | None = None) -> Q:
     """Agreements whose title or one of whose parties' names contains `term` (lower-cased).
 
-    On PostgreSQL, for a term with a trigram, the matches are one `pk IN (... UNION ...)`
-    computed once through the trigram indexes on both `search_text` columns (migrations
-    agreements 0002 and institutions 0002), which the list then probes. Elsewhere, and for
-    shorter terms, the title is tested on each agreement the list walks, so a page stops after
-    its rows: SQLite has no such index, and there the union (a scan of every agreement) would
-    be slower. Both give the same agreements, each once."""
-    matching = Institution.objects.filter(search_text__contains=term).values("pk")
-    by_party = party_agreement_ids(institution_id__in=matching)
-    if vendor == "postgresql" and _TRIGRAM.search(term):
+    `indexed`: the matches are one `pk IN (... UNION ...)` computed once through the trigram
+    indexes PostgreSQL has on both `search_text` columns (migrations agreements 0002 and
+    institutions 0002), which the list then probes. Otherwise the title is tested on each
+    agreement the list walks newest first, so that a page, and the capped count, stop after
+    enough matches. By default indexed on PostgreSQL for a term with a trigram that few
+    titles hold; never on SQLite, which has no such index (there the union reads every
+    agreement). Both give the same agreements, each once."""
+    matching = Institution.objects.filter(search_text__contains=term).order_by().values("pk")
+    if indexed is None:
+        indexed = (
+            connections[using].vendor == "postgresql"
+            and _TRIGRAM.search(term) is not None
+            and _few_title_matches(term, using)
+        )
+    if indexed:
+        # `= ANY(ARRAY(...))`: the matching institutions are one value, which the planner
+        # looks up through the party index rather than hash-joining every party.
+        in_matching = _EqualsAny(F("institution_id"), ArraySubquery(matching))
+        by_party = AgreementParty.objects.filter(in_matching).order_by().values("agreement_id")
         by_title = Agreement.objects.filter(search_text__contains=term).order_by().values("pk")
         return Q(pk__in=by_title.union(by_party))
+    by_party = party_agreement_ids(institution_id__in=matching)
     return Q(search_text__contains=term) | Q(pk__in=by_party)
 
 
@@ -147,7 +187,7 @@ class AgreementFilterForm(forms.Form):
         # through the party (or provision) index, where EXISTS would run once per agreement;
         # IN never lists an agreement twice, however many of its parties match.
         if term := data.get("search"):
-            queryset = queryset.filter(search_condition(term, connections[queryset.db].vendor))
+            queryset = queryset.filter(search_condition(term, queryset.db))
         if country := data.get("country"):
             in_country = Institution.objects.filter(country=country).values("pk")
             queryset = queryset.filter(pk__in=party_agreement_ids(institution_id__in=in_country))

@@ -28,6 +28,7 @@ class Agreement(models.Model):
     # Titles in other languages, {"ru": "...", "az": "..."}.
     titles = models.JSONField(_("titles in other languages"), default=dict, blank=True)
     # Lower-cased titles, for search in any language on SQLite and PostgreSQL alike.
+    # On PostgreSQL a trigram index serves its LIKE (migration 0002, not declared here).
     search_text = models.TextField(editable=False, default="")
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(

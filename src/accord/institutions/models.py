@@ -25,6 +25,7 @@ class Institution(models.Model):
     names = models.JSONField(_("names in other languages"), default=dict, blank=True)
     # Lower-cased `name` and `names` joined, so one indexed-free LIKE finds a name in any
     # language on SQLite and PostgreSQL alike; set by the services from the two fields above.
+    # On PostgreSQL a trigram index serves that LIKE (migration 0002, not declared here).
     search_text = models.TextField(editable=False, default="")
     kind = models.CharField(
         _("kind"),

@@ -53,10 +53,14 @@ class Command(BaseCommand):
             self.run_once()
             return
         parent = os.getppid()
-        repeat_daily(self.run_once, keep_going=lambda: os.getppid() == parent)
+        repeat_daily(self.run_on_a_fresh_connection, keep_going=lambda: os.getppid() == parent)
+
+    def run_on_a_fresh_connection(self) -> None:
+        # A day apart, the database connection may have been closed by the server.
+        close_old_connections()
+        self.run_once()
 
     def run_once(self) -> None:
-        close_old_connections()
         for task in (expire_agreements, send_expiry_reminders):
             result = task.enqueue()
             self.stdout.write(f"{task.name}: {result.status}")
