@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accord.analytics import views as analytics_views
 from accord.api.v1 import api
 from accord.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", analytics_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("accord.core.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -133,3 +133,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "may_add_agreement": user.has_perm("agreements.add_agreement"),
         },
     )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard when logged in, an introduction to Accord otherwise."""
+    if request.user.is_authenticated:
+        return dashboard(request)
+    return render(request, "core/welcome.html")

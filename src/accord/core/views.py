@@ -40,15 +40,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    """The officer's dashboard when logged in, an introduction otherwise."""
-    if request.user.is_authenticated:
-        from accord.analytics.views import dashboard
-
-        return dashboard(request)
-    return render(request, "core/welcome.html")
-
-
 def _use_language(response: HttpResponse, language: str) -> HttpResponse:
     """Show the following pages in `language`, as Django's language switcher does."""
     translation.activate(language)

@@ -31,10 +31,11 @@ from ..forms import (
     form_error_text,
     language_choices,
 )
+from ..labels import field_labels
 from ..models import Agreement, AgreementParty, AgreementStatus, Provision, ProvisionKind
 from ..provisions import PROVISION_FORMS, ProvisionForm, provision_summary
 from .base import AuthenticatedRequest
-from .presentation import TRANSITION_LABELS, field_labels, timeline_entries
+from .presentation import TRANSITION_LABELS, timeline_entries
 
 
 def _provision_form(

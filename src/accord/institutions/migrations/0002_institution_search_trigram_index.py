@@ -1,29 +1,8 @@
-"""A trigram index on `Institution.search_text`, on PostgreSQL only.
-
-It serves searches by name, `search_text LIKE '%term%'`, for terms of three characters or more.
-SQLite has no trigram index; there the migration does nothing and the search reads the rows.
-"""
+"""A trigram index on `Institution.search_text` for searches by name, on PostgreSQL only."""
 
 from django.db import migrations
 
-INDEX = "institution_search_trgm"
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    table = schema_editor.quote_name(apps.get_model("institutions", "Institution")._meta.db_table)
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    schema_editor.execute(
-        f"CREATE INDEX IF NOT EXISTS {INDEX} ON {table} USING gin (search_text gin_trgm_ops)"
-    )
-
-
-def drop_index(apps, schema_editor):
-    # The extension stays: other indexes (the agreements' one) may use it.
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+from accord.core.search_index import trigram_index
 
 
 class Migration(migrations.Migration):
@@ -31,6 +10,4 @@ class Migration(migrations.Migration):
         ("institutions", "0001_initial"),
     ]
 
-    operations = [
-        migrations.RunPython(create_index, drop_index, elidable=False),
-    ]
+    operations = [trigram_index("institutions", "Institution", "institution_search_trgm")]
