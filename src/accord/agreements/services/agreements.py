@@ -1,8 +1,8 @@
 """Agreements: creation, edits, lifecycle transitions, renewal and amendment."""
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -141,6 +141,25 @@ def _check_period(valid_from: dt.date | None, valid_to: dt.date | None) -> None:
         )
 
 
+T = TypeVar("T")
+
+
+def _collect(errors: dict[str, list[ValidationError]], check: Callable[[], T]) -> T | None:
+    """`check()`'s result; its ValidationError, if any, added to `errors` instead of raised."""
+    try:
+        return check()
+    except ValidationError as error:
+        error.update_error_dict(errors)
+        return None
+
+
+def _check_amendment(kind: str, amends: Agreement | None) -> None:
+    if kind == AgreementKind.AMENDMENT and amends is None:
+        raise ValidationError({"amends": _("Say which agreement this amendment amends.")})
+    if amends is not None and kind != AgreementKind.AMENDMENT:
+        raise ValidationError({"kind": _("An agreement that amends another is an amendment.")})
+
+
 def _clean_institutions(institutions: Sequence[Institution]) -> list[Institution]:
     institutions = list(institutions or [])
     ids = [institution.pk for institution in institutions]
@@ -180,26 +199,32 @@ def agreement_create(
     amends: Agreement | None = None,
 ) -> Agreement:
     """A new draft agreement between `institutions` (two or more, each once)."""
-    fields = _clean_fields(
-        {
-            "kind": kind,
-            "title": title,
-            "titles": titles,
-            "description": description,
-            "valid_from": valid_from,
-            "valid_to": valid_to,
-            "auto_renew": auto_renew,
-            "languages": list(languages or []),
-            "tags": list(tags or []),
-            "is_public": is_public,
-        }
+    # Every problem with the input is reported at once, not one per attempt.
+    errors: dict[str, list[ValidationError]] = {}
+    fields = _collect(
+        errors,
+        lambda: _clean_fields(
+            {
+                "kind": kind,
+                "title": title,
+                "titles": titles,
+                "description": description,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+                "auto_renew": auto_renew,
+                "languages": list(languages or []),
+                "tags": list(tags or []),
+                "is_public": is_public,
+            }
+        ),
     )
-    institutions = _clean_institutions(institutions)
-    _check_period(valid_from, valid_to)
-    if kind == AgreementKind.AMENDMENT and amends is None:
-        raise ValidationError({"amends": _("Say which agreement this amendment amends.")})
-    if amends is not None and kind != AgreementKind.AMENDMENT:
-        raise ValidationError({"kind": _("An agreement that amends another is an amendment.")})
+    parties = _collect(errors, lambda: _clean_institutions(institutions))
+    _collect(errors, lambda: _check_period(valid_from, valid_to))
+    _collect(errors, lambda: _check_amendment(kind, amends))
+    if errors:
+        raise ValidationError(errors)
+    assert fields is not None and parties is not None  # no errors: both were cleaned
+    institutions = parties
     may_create = actor.is_authenticated and (
         actor.is_staff
         or institution_ids(actor, (Role.ADMIN, Role.OFFICER)) & {i.pk for i in institutions}
