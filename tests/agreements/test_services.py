@@ -338,3 +338,20 @@ def test_the_coordinator_must_be_a_member_of_the_party(officer, institution, par
     party.refresh_from_db()
     assert party.coordinator == member
     assert audit_events_for(agreement).first().action == "agreement.coordinator_set"
+
+
+def test_every_problem_with_a_new_agreement_is_reported_at_once(officer, institution):
+    before = agreement_row_counts()
+
+    with pytest.raises(ValidationError) as caught:
+        services.agreement_create(
+            actor=officer,
+            kind="mou",
+            title="Only us",
+            institutions=[institution],
+            valid_from=dt.date(2027, 1, 1),
+            valid_to=dt.date(2026, 1, 1),
+        )
+
+    assert set(caught.value.message_dict) == {"institutions", "valid_to"}
+    assert agreement_row_counts() == before
