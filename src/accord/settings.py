@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "accord.core",
     "accord.institutions",
     "accord.agreements",
+    "accord.centers",
+    "accord.mobility",
     "accord.analytics",
     "accord.interop",
     "accord.api",

@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("institutions/", include("accord.institutions.urls")),
     path("agreements/", include("accord.agreements.urls")),
+    path("mobility/", include("accord.mobility.urls")),
+    path("centers/", include("accord.centers.urls")),
     path("p/", include("accord.institutions.public_urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -727,10 +727,20 @@ class DemoResult:
     units: int = 0
     users: int = 0
     agreements: int = 0
+    # Rows the research-center and mobility parts of the demo added.
+    centers: int = 0
+    mobilities: int = 0
 
     @property
     def created_anything(self) -> bool:
-        return bool(self.institutions or self.units or self.users or self.agreements)
+        return bool(
+            self.institutions
+            or self.units
+            or self.users
+            or self.agreements
+            or self.centers
+            or self.mobilities
+        )
 
 
 class DemoLoader:
@@ -1032,7 +1042,14 @@ class DemoLoader:
 
 def demo_load(today: dt.date | None = None) -> DemoResult:
     """Load the demo data set; what already exists stays as it is."""
-    return DemoLoader(today).load()
+    from accord.centers.demo import centers_demo_load
+    from accord.mobility.demo import mobility_demo_load
+
+    loader = DemoLoader(today)
+    result = loader.load()
+    result.centers = centers_demo_load(loader.today)
+    result.mobilities = mobility_demo_load(loader.today)
+    return result
 
 
 def world_universities_import(path: Path | str | None = None) -> "ImportReport":

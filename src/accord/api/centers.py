@@ -1,0 +1,5 @@
+"""centers endpoints."""
+
+from ninja import Router
+
+router = Router(tags=["centers"])

@@ -1,0 +1,5 @@
+"""mobility endpoints."""
+
+from ninja import Router
+
+router = Router(tags=["mobility"])

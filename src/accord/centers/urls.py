@@ -1,0 +1,3 @@
+app_name = "centers"
+
+urlpatterns: list = []  # filled in below

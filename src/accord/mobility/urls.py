@@ -1,0 +1,3 @@
+app_name = "mobility"
+
+urlpatterns: list = []  # filled in below
