@@ -13,6 +13,7 @@ urlpatterns = [
     path("institutions/", include("accord.institutions.urls")),
     path("agreements/", include("accord.agreements.urls")),
     path("mobility/", include("accord.mobility.urls")),
+    path("analytics/", include("accord.analytics.urls")),
     path("centers/", include("accord.centers.urls")),
     path("p/", include("accord.institutions.public_urls")),
     path("api/v1/", api.urls),

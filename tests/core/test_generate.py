@@ -163,3 +163,42 @@ def test_generating_agreements_without_two_institutions_is_refused():
 def test_negative_counts_are_refused():
     with pytest.raises(CommandError, match="must not be negative"):
         call_command("generate", "--institutions=-1", stdout=StringIO(), stderr=StringIO())
+
+
+@pytest.mark.django_db
+def test_generate_adds_mobilities_between_the_institutions_in_batches():
+    from django.db.models import Count, F
+
+    from accord.mobility.checks import academic_year_of
+    from accord.mobility.models import Mobility, ReturnObligation
+
+    out, err = StringIO(), StringIO()
+    call_command(
+        "generate",
+        "--institutions=60",
+        "--mobilities=900",
+        "--batch-size=300",
+        stdout=out,
+        stderr=err,
+    )
+
+    assert "900 mobilities" in out.getvalue()
+    assert "mobilities: 300/900" in err.getvalue()
+    assert Mobility.objects.count() == 900
+    assert not Mobility.objects.filter(home_institution=F("host_institution")).exists()
+    assert not Mobility.objects.filter(end_date__lt=F("start_date")).exists()
+    mobility = Mobility.objects.select_related("home_institution", "host_institution").first()
+    assert mobility is not None
+    assert mobility.home_country == mobility.home_institution.country
+    assert mobility.host_country == mobility.host_institution.country
+    assert mobility.academic_year == academic_year_of(mobility.start_date)
+    # Skewed as real flows are: Kazakhstan sends the most.
+    senders = Mobility.objects.values_list("home_country").annotate(n=Count("pk")).order_by("-n")
+    assert senders[0][0] == "KZ"
+    assert ReturnObligation.objects.filter(mobility__home_country="KZ").exists()
+
+
+@pytest.mark.django_db
+def test_generating_mobilities_without_two_institutions_is_refused():
+    with pytest.raises(CommandError, match="two institutions"):
+        call_command("generate", "--mobilities=5", stdout=StringIO(), stderr=StringIO())

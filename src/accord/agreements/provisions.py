@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accord.centers.models import ResearchCenter
 from accord.institutions.models import Unit
 
 from .models import Agreement, Provision, ProvisionKind
@@ -160,6 +161,15 @@ class CenterAccessForm(ProvisionForm):
             "invalid_choice": _("Unit %(value)s is not a unit of a party institution.")
         },
     )
+    center_ids = forms.TypedMultipleChoiceField(
+        label=_("Research centers of the parties"),
+        coerce=int,
+        required=False,
+        error_messages={
+            "invalid_choice": _("Center %(value)s is not a research center of a party institution.")
+        },
+        help_text=_("Their facilities become bookable by the other parties' members."),
+    )
     centers = TextListField(
         label=_("Other centers"), required=False, help_text=_("One name per line.")
     )
@@ -171,16 +181,32 @@ class CenterAccessForm(ProvisionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["unit_ids"]).choices = self.unit_choices
+        cast(forms.ChoiceField, self.fields["center_ids"]).choices = self.center_choices
+
+    def center_choices(self) -> list[tuple[int, str]]:
+        party_ids = [party.institution_id for party in self.agreement.parties.all()]
+        return [
+            (center.pk, f"{center.name} ({center.institution.name})")
+            for center in ResearchCenter.objects.filter(
+                institution_id__in=party_ids
+            ).select_related("institution")
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if (
             "unit_ids" in cleaned
             and "centers" in cleaned
-            and not (cleaned["unit_ids"] or cleaned["centers"])
+            and not (cleaned["unit_ids"] or cleaned["centers"] or cleaned.get("center_ids"))
         ):
             self.add_error("centers", _("Name at least one center."))
         return cleaned
+
+    def terms(self) -> dict[str, Any]:
+        terms = super().terms()
+        if not terms.get("center_ids"):
+            terms.pop("center_ids", None)  # terms written before centers were registered
+        return terms
 
 
 class JointEventsForm(ProvisionForm):
@@ -473,6 +499,13 @@ def _center_access_summary(terms: dict[str, Any], provision: Provision) -> list[
         if terms.get("unit_ids")
         else []
     )
+    if terms.get("center_ids"):
+        names = [
+            *ResearchCenter.objects.filter(pk__in=terms["center_ids"]).values_list(
+                "name", flat=True
+            ),
+            *names,
+        ]
     names += terms.get("centers") or []
     parts = [", ".join(names)] if names else []
     if terms.get("hours_per_year"):

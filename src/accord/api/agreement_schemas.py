@@ -174,8 +174,9 @@ class ProvisionIn(Schema):
             "student_traineeship, staff_teaching, staff_training), places_per_year, "
             "total_months (students) or total_days (staff), isced_code, isced_clarification, "
             "eqf_levels, language (ISO 639-1), cefr_level (A1..C2), academic_year_from, "
-            "academic_year_to (2025/2026). center_access: unit_ids, centers, hours_per_year, "
-            "days_per_year. scholarship: programme, places_per_year, stipend_amount, currency "
+            "academic_year_to (2025/2026). center_access: center_ids (research "
+            "centers of the parties), unit_ids, centers, hours_per_year, days_per_year. "
+            "scholarship: programme, places_per_year, stipend_amount, currency "
             "(ISO 4217), months. joint_events: description, events_per_year. joint_research: "
             "topic, description. cultural_center: name, unit_id, description."
         ),

@@ -1,4 +1,4 @@
-"""Synthetic institutions and agreements at scale, for benchmarks and load tests.
+"""Synthetic institutions, agreements and mobilities at scale, for benchmarks and load tests.
 
 Rows are written with `bulk_create` in batches, not through the services: at 100,000
 agreements one service call (and one audit event) per row would take an hour instead of a
@@ -231,6 +231,8 @@ class GenerateResult:
     agreements: int
     parties: int
     provisions: int
+    mobilities: int = 0
+    obligations: int = 0
 
 
 def provision_terms(
@@ -474,20 +476,168 @@ class Generator:
         return start, start + dt.timedelta(days=365 * years)
 
 
+# Mobilities: where people leave from and where they go, by weight (other countries weigh 1),
+# and the chance a completed student came home, by country of study.
+MOBILITY_HOMES = {"KZ": 30, "AZ": 8, "UZ": 8, "KG": 5, "RU": 8, "CN": 8, "TR": 5, "PL": 5,
+                  "IN": 6, "GE": 3}  # fmt: skip
+MOBILITY_HOSTS = {"PL": 16, "RU": 12, "TR": 10, "DE": 10, "GB": 7, "US": 8, "CN": 6, "KR": 4,
+                  "FR": 4, "CZ": 4, "IT": 3, "KZ": 6, "HU": 3, "AZ": 2}  # fmt: skip
+MOBILITY_KINDS = (
+    ("degree_study", 45),
+    ("semester_exchange", 35),
+    ("traineeship", 8),
+    ("teaching", 5),
+    ("training", 4),
+    ("research_stay", 3),
+)
+MOBILITY_FUNDING = (("self_funded", 40), ("scholarship", 25), ("agreement", 20), ("government", 15))
+MOBILITY_FIRST_YEAR = 2015
+
+
+class MobilityGenerator:
+    """Mobilities between the institutions in the database, skewed by country as real flows
+    are (many from Kazakhstan and Central Asia, many to Poland, Russia, Türkiye, Germany),
+    with returns for completed ones and Bolashak-style return obligations."""
+
+    def __init__(self, generator: Generator) -> None:
+        from accord.mobility.demo import NAMES
+
+        self.g = generator
+        self.names = NAMES
+        rows = Institution.objects.order_by("id").values_list("id", "country", "schac_code")
+        self.by_country: dict[str, list[tuple[int, str]]] = {}
+        for pk, country, schac in rows:
+            self.by_country.setdefault(str(country), []).append((pk, schac or "example.org"))
+        if sum(len(ids) for ids in self.by_country.values()) < 2:
+            raise ValueError("At least two institutions are needed to generate mobilities.")
+        countries = sorted(self.by_country)
+        self.homes = _Weighted([(c, float(MOBILITY_HOMES.get(c, 1))) for c in countries])
+        self.hosts = _Weighted([(c, float(MOBILITY_HOSTS.get(c, 1))) for c in countries])
+        self.kinds = _Weighted(MOBILITY_KINDS)
+        self.funding = _Weighted(MOBILITY_FUNDING)
+
+    def one(self, number: int) -> tuple[Any, Any]:
+        from accord.mobility.models import Mobility, ReturnObligation
+
+        rng, today = self.g.rng, self.g.today
+        home_country = self.homes.pick(rng)
+        home_id, domain = rng.choice(self.by_country[home_country])
+        host_country = self.hosts.pick(rng)
+        host_id, _ = rng.choice(self.by_country[host_country])
+        while host_id == home_id:
+            host_country = self.hosts.pick(rng)
+            host_id, _ = rng.choice(self.by_country[host_country])
+        kind = self.kinds.pick(rng)
+        staff = kind in ("teaching", "training", "research_stay")
+        eqf = None if staff else rng.choice((6, 6, 6, 7, 7, 8))
+        year = rng.randint(MOBILITY_FIRST_YEAR, today.year)
+        if kind == "degree_study":
+            start = dt.date(year, 9, rng.randint(1, 30))
+            end = dt.date(year + {6: 3, 7: 2, 8: 4}[eqf or 6], 6, rng.randint(1, 30))
+        else:
+            start = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+            end = start + dt.timedelta(days=rng.randint(5, 30) if staff else rng.randint(60, 160))
+        if start > today + dt.timedelta(days=300):
+            start, end = start - dt.timedelta(days=365), end - dt.timedelta(days=365)
+        if rng.random() < 0.03:
+            status = "cancelled"
+        elif end < today:
+            status = "completed"
+        elif start <= today:
+            status = "ongoing"
+        else:
+            status = rng.choice(("planned", "nominated"))
+        female, male, families = self.names.get(home_country, self.names["KZ"])
+        given = rng.choice(female + male)
+        family = rng.choice(families)
+        funding = self.funding.pick(rng)
+        bolashak = home_country == "KZ" and funding == "government" and not staff
+        returned = None
+        if status == "completed" and rng.random() < 0.85:
+            returned = staff or rng.random() < (0.93 if bolashak else 0.75)
+        mobility = Mobility(
+            external_id=f"gen-{number}",
+            person_kind="staff" if staff else "student",
+            given_names=given,
+            family_name=family,
+            email=f"p{number}@{domain}",
+            nationality=home_country,
+            home_institution_id=home_id,
+            host_institution_id=host_id,
+            home_country=home_country,
+            host_country=host_country,
+            kind=kind,
+            eqf_level=eqf,
+            isced_code=rng.choice(self.g.fields),
+            start_date=start,
+            end_date=end,
+            academic_year=academic_year(start),
+            funding=funding,
+            programme="Bolashak" if bolashak else "",
+            status=status,
+            returned_home=returned,
+            returned_on=end + dt.timedelta(days=rng.randint(1, 90)) if returned else None,
+        )
+        obligation = None
+        if bolashak and status != "cancelled":
+            due = end + dt.timedelta(days=180)
+            obligation_status = "pending"
+            if returned:
+                obligation_status = "fulfilled"
+            elif returned is False and due < today:
+                obligation_status = "breached" if rng.random() < 0.7 else "waived"
+            obligation = ReturnObligation(
+                programme="Bolashak",
+                years_of_work=5,
+                return_within_months=6,
+                due_on=due,
+                status=obligation_status,
+            )
+        return mobility, obligation
+
+    def run(self, count: int) -> tuple[int, int]:
+        from accord.mobility.models import Mobility, ReturnObligation
+
+        start = Mobility.objects.filter(external_id__startswith="gen-").count()
+        created = obligations = 0
+        while created < count:
+            size = min(self.g.batch_size, count - created)
+            pairs = [self.one(start + created + n + 1) for n in range(size)]
+            with transaction.atomic():
+                Mobility.objects.bulk_create([m for m, _ in pairs], batch_size=self.g.batch_size)
+                duties = []
+                for mobility, obligation in pairs:
+                    if obligation is not None:
+                        obligation.mobility_id = mobility.pk
+                        duties.append(obligation)
+                ReturnObligation.objects.bulk_create(duties, batch_size=self.g.batch_size)
+            created += size
+            obligations += len(duties)
+            self.g._say("mobilities", created, count)
+        return created, obligations
+
+
 def generate(
     *,
     institutions: int = 0,
     agreements: int = 0,
+    mobilities: int = 0,
     seed: int = 1,
     batch_size: int = 5000,
     today: dt.date | None = None,
     progress: Progress | None = sys.stderr,
 ) -> GenerateResult:
     """Add `institutions` synthetic institutions, then `agreements` agreements between the
-    institutions in the database, each with 2 or 3 parties and 0 to 3 provisions."""
+    institutions in the database, each with 2 or 3 parties and 0 to 3 provisions, then
+    `mobilities` mobilities between them."""
     generator = Generator(seed=seed, batch_size=batch_size, today=today, progress=progress)
     made_institutions = generator.institutions(institutions) if institutions else 0
     made_agreements = parties = provisions = 0
     if agreements:
         made_agreements, parties, provisions = generator.agreements(agreements)
-    return GenerateResult(made_institutions, made_agreements, parties, provisions)
+    made_mobilities = obligations = 0
+    if mobilities:
+        made_mobilities, obligations = MobilityGenerator(generator).run(mobilities)
+    return GenerateResult(
+        made_institutions, made_agreements, parties, provisions, made_mobilities, obligations
+    )

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accord.centers.services import bookings_flag_for_ended_agreement
 from accord.core.audit import audit_record, diff, snapshot
 from accord.core.memberships import institution_ids
 from accord.core.models import Role, User
@@ -369,6 +370,8 @@ def agreement_transition(
         audit_record(
             actor=actor, action="agreement.status_changed", target=current, changes=changes
         )
+        if to_status in (S.EXPIRED, S.TERMINATED):
+            bookings_flag_for_ended_agreement(agreement=current)
     _copy_fields(current, agreement, ("status", "termination_reason", "updated_at"))
     return current
 

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accord.centers.services import bookings_flag_for_ended_agreement
 from accord.core.audit import audit_record
 
 from ..models import Agreement, AgreementParty, ExpiryReminder
@@ -77,6 +78,7 @@ def agreements_expire_due(*, today: dt.date | None = None) -> list[int]:
                 target=current,
                 changes={"status": [S.ACTIVE.value, S.EXPIRED.value]},
             )
+            bookings_flag_for_ended_agreement(agreement=current)
             expired.append(pk)
     return expired
 

@@ -20,6 +20,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from accord.agreements.tasks import expire_agreements, send_expiry_reminders
+from accord.centers.tasks import complete_past_bookings, flag_bookings_of_ended_agreements
+from accord.mobility.tasks import send_obligation_reminders
 
 DAY_SECONDS = 24 * 60 * 60
 
@@ -61,7 +63,13 @@ class Command(BaseCommand):
         self.run_once()
 
     def run_once(self) -> None:
-        for task in (expire_agreements, send_expiry_reminders):
+        for task in (
+            expire_agreements,
+            send_expiry_reminders,
+            complete_past_bookings,
+            flag_bookings_of_ended_agreements,
+            send_obligation_reminders,
+        ):
             result = task.enqueue()
             self.stdout.write(f"{task.name}: {result.status}")
         self.stdout.flush()

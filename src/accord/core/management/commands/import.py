@@ -1,4 +1,5 @@
-"""`accord import institutions [FILE]`: load reference data into Accord."""
+"""`accord import institutions [FILE]` and `accord import mobility FILE --institution SLUG`:
+load reference data and mobilities into Accord."""
 
 import time
 from typing import Any, TextIO, cast
@@ -12,12 +13,18 @@ class Command(BaseCommand):
     help = (
         "Import reference data. `import institutions [FILE]` loads the World Universities and "
         "Domains JSON (the copy shipped with Accord when FILE is left out) into the "
-        "institutions register; re-running it changes only what changed in the file."
+        "institutions register; re-running it changes only what changed in the file. "
+        "`import mobility FILE --institution SLUG` imports a CSV or XLSX of mobilities "
+        "(docs/mobility-import.md) for that home institution: all rows or, if any is bad, none."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["institutions"], help="What to import.")
+        parser.add_argument("what", choices=["institutions", "mobility"], help="What to import.")
         parser.add_argument("file", nargs="?", help="The file to read.")
+        parser.add_argument(
+            "--institution",
+            help="mobility: the home institution (slug) whose mobilities the file holds.",
+        )
         parser.add_argument(
             "--dry-run",
             action="store_true",
@@ -30,6 +37,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["what"] == "mobility":
+            from accord.mobility.importer.cli import import_mobility_command
+
+            import_mobility_command(self, options)
+            return
         from accord.institutions.importer import (
             DEFAULT_FILE,
             ImportFileError,

@@ -1,0 +1,359 @@
+"""Benchmark of the mobility import: rows per second checked and written, and peak memory.
+
+    .venv/bin/python bench/mobility_import.py                      # SQLite
+    DATABASE_URL=postgres://... .venv/bin/python bench/mobility_import.py   # PostgreSQL
+
+Generates CSV files of 100,000 and 1,000,000 rows and an XLSX file of 50,000 rows into
+var/bench/ (kept for the next run), in the column layout of docs/mobility-import.md. Imports
+them into a fresh database of its own (SQLite: var/bench/mobility-import/accord.sqlite3;
+PostgreSQL: the database --database on the server DATABASE_URL names, dropped and created
+again), each import in a process of its own so that its peak memory (ru_maxrss) is its own:
+the 100,000-row file, the 1,000,000-row file, the same 1,000,000 rows again (every row
+unchanged), and the XLSX file. Goal: at least 20,000 rows/s checked, and the same peak memory
+for 100,000 rows as for 1,000,000. Results go to docs/benchmarks.md, one section per engine.
+"""
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+FILES = ROOT / "var" / "bench"
+HOME_SLUG = "bench-home"
+HOSTS = 300
+GOAL = 20_000
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="Rows of the large CSV.")
+    parser.add_argument("--small", type=int, default=100_000, help="Rows of the small CSV.")
+    parser.add_argument("--xlsx-rows", type=int, default=50_000, help="Rows of the XLSX.")
+    parser.add_argument(
+        "--database",
+        default="accord_bench_mobility_import",
+        help="PostgreSQL: the benchmark's own database (dropped and created again).",
+    )
+    parser.add_argument("--no-write", action="store_true", help="Do not update the docs.")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def engine() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return "PostgreSQL" if url.startswith(("postgres://", "postgresql://")) else "SQLite"
+
+
+def bench_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The environment of the child processes: the benchmark's own, fresh database."""
+    env = dict(os.environ)
+    var_dir = FILES / "mobility-import"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    env["ACCORD_VAR_DIR"] = str(var_dir)
+    env.pop("ACCORD_DEBUG", None)
+    env["DJANGO_SETTINGS_MODULE"] = "accord.settings"
+    if engine() == "SQLite":
+        env.pop("DATABASE_URL", None)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{var_dir / 'accord.sqlite3'}{suffix}").unlink(missing_ok=True)
+        return env
+    import psycopg
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    name = args.database
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        sys.exit(f"--database {name}: use lower-case letters, digits and _.")
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name}")
+        connection.execute(f"CREATE DATABASE {name}")
+    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+    return env
+
+
+# Generated data ------------------------------------------------------------------------------
+
+COUNTRIES = ["PL", "RU", "TR", "DE", "GB", "US", "AZ", "CZ", "KR", "CN", "FR", "IT", "HU"]
+
+
+def host_rows() -> list[tuple[str, str, str]]:
+    """(name, country, SCHAC code) of the host institutions the files refer to."""
+    return [
+        (f"Bench University {n}", COUNTRIES[n % len(COUNTRIES)], f"host{n}.bench.example")
+        for n in range(HOSTS)
+    ]
+
+
+def generated_rows(count: int, prefix: str) -> Any:
+    from accord.agreements.provisions import _isced
+    from accord.mobility.importer.layout import COLUMN_NAMES
+
+    rng = random.Random(count)
+    isced = sorted(code for code in _isced() if len(code) == 4)
+    hosts = host_rows()
+    kinds = ["degree_study", "semester_exchange", "traineeship", "research_stay"]
+    fundings = ["government", "scholarship", "agreement", "self_funded"]
+    statuses = ["planned", "nominated", "ongoing"]
+    first = dt.date(2015, 9, 1)
+    yield list(COLUMN_NAMES)
+    for n in range(count):
+        name, _country, schac = hosts[rng.randrange(HOSTS)]
+        start = first + dt.timedelta(days=rng.randrange(3650))
+        end = start + dt.timedelta(days=rng.choice((120, 150, 300, 730, 1460)))
+        done = end + dt.timedelta(days=10) < dt.date(2026, 1, 1) and rng.random() < 0.9
+        status = "completed" if done else rng.choice(statuses[:3])
+        returned = done and rng.random() < 0.8
+        yield [
+            f"{prefix}-{n:08d}",
+            "student",
+            rng.choice(("Aigerim", "Nursultan", "Dana", "Arman", "Madina", "Yerlan")),
+            rng.choice(("Nurlanova", "Sadykov", "Akhmetova", "Bekov", "=HYPERLINK(1)")),
+            f"p{n}@students.example",
+            (dt.date(1995, 1, 1) + dt.timedelta(days=rng.randrange(3000))).isoformat(),
+            "KZ",
+            "",
+            "bench-home.example",
+            "",
+            schac if n % 3 else name,
+            "",
+            rng.choice(kinds),
+            str(rng.choice((6, 7, 8))),
+            rng.choice(isced),
+            start.isoformat(),
+            end.isoformat(),
+            rng.choice(fundings),
+            "Bolashak" if n % 2 else "",
+            status,
+            ("yes" if returned else "no") if done else "",
+            (end + dt.timedelta(days=10)).isoformat() if returned else "",
+            "",
+            "",
+        ]
+
+
+def make_csv(count: int, prefix: str) -> Path:
+    path = FILES / f"mobility-import-{count}.csv"
+    if not path.exists():
+        started = time.monotonic()
+        draft = path.with_suffix(".part")
+        with draft.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(generated_rows(count, prefix))
+        draft.rename(path)
+        print(f"wrote {path} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return path
+
+
+def make_xlsx(count: int) -> Path:
+    from openpyxl import Workbook
+
+    path = FILES / f"mobility-import-{count}.xlsx"
+    if not path.exists():
+        started = time.monotonic()
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("mobilities")
+        for row in generated_rows(count, "X"):
+            sheet.append(row)
+        draft = path.with_suffix(".part")
+        workbook.save(draft)
+        draft.rename(path)
+        print(f"wrote {path} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return path
+
+
+# The child: one import, measured ------------------------------------------------------------
+
+
+def max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def child(spec: str) -> None:
+    """Set up the database (first child) or import one file; print the figures as JSON."""
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from accord.institutions.models import Institution
+    from accord.mobility.importer import reading
+    from accord.mobility.importer.run import check_file, write_file
+
+    task = json.loads(spec)
+    if task["what"] == "setup":
+        call_command("migrate", verbosity=0)
+        Institution.objects.create(
+            slug=HOME_SLUG,
+            name="Bench Home University",
+            country="KZ",
+            schac_code="bench-home.example",
+        )
+        Institution.objects.bulk_create(
+            Institution(
+                slug=f"bench-host-{n}",
+                name=name,
+                country=country,
+                schac_code=schac,
+                search_text=name.lower(),
+            )
+            for n, (name, country, schac) in enumerate(host_rows())
+        )
+        print(json.dumps({}))
+        return
+
+    path = Path(task["file"])
+    home = Institution.objects.get(slug=HOME_SLUG)
+
+    def opener() -> Any:
+        return path.open("rb")
+
+    base_mb = max_rss_mb()
+    started = time.perf_counter()
+    kind = reading.sniff(opener, path.name)
+    total = reading.count_rows(opener, kind)
+    counted = time.perf_counter()
+    checked = check_file(opener, kind, institution=home)
+    check_s = time.perf_counter() - counted
+    check_mb = max_rss_mb()
+    assert checked.ok, checked.report()["errors"][:5]
+    write_started = time.perf_counter()
+    with transaction.atomic():
+        written = write_file(opener, kind, institution=home, actor=None)
+    write_s = time.perf_counter() - write_started
+    print(
+        json.dumps(
+            {
+                "rows": checked.rows,
+                "declared": total,
+                "count_s": counted - started,
+                "check_s": check_s,
+                "write_s": write_s,
+                "base_mb": base_mb,
+                "check_mb": check_mb,
+                "peak_mb": max_rss_mb(),
+                "created": written.created,
+                "updated": written.updated,
+                "unchanged": written.unchanged,
+            }
+        )
+    )
+
+
+def run_child(env: dict[str, str], **task: Any) -> dict[str, Any]:
+    result = subprocess.run(  # noqa: S603 - this same script, with arguments of its own
+        [sys.executable, __file__, "--child", json.dumps(task)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        sys.exit(f"{task}: failed\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# Report ----------------------------------------------------------------------------------------
+
+
+def section(name: str, results: list[tuple[str, dict[str, Any]]], seconds: float) -> str:
+    lines = [
+        f"<!-- bench:mobility-import:{name} -->",
+        f"### Mobility import, {name}",
+        "",
+        f"{dt.date.today():%d %B %Y}; {platform.python_implementation()} "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs; whole run {seconds:.0f} s. "
+        "Each import runs in a process of its own; **peak MB** is its maximum resident set "
+        "(ru_maxrss), **start MB** the same before the file is opened (Django, the lookups).",
+        "",
+        "| import | rows | count s | check s | checked rows/s | write s | written rows/s "
+        "| added / updated / unchanged | start MB | peak MB after check | peak MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for label, r in results:
+        lines.append(
+            f"| {label} | {r['rows']:,} | {r['count_s']:.1f} | {r['check_s']:.1f} "
+            f"| {r['rows'] / r['check_s']:,.0f} | {r['write_s']:.1f} "
+            f"| {r['rows'] / r['write_s']:,.0f} "
+            f"| {r['created']:,} / {r['updated']:,} / {r['unchanged']:,} "
+            f"| {r['base_mb']:.0f} | {r['check_mb']:.0f} | {r['peak_mb']:.0f} |"
+        )
+    csv_runs = [r for label, r in results if label.startswith("CSV")]
+    slowest = min(r["rows"] / r["check_s"] for r in csv_runs)
+    peaks = ", ".join(f"{r['peak_mb']:.0f} MB for {r['rows']:,} rows" for r in csv_runs[:2])
+    lines += [
+        "",
+        f"Goal: at least {GOAL:,} rows/s checked ({'met' if slowest >= GOAL else 'missed'}: "
+        f"the slowest CSV check ran at {slowest:,.0f} rows/s); memory flat in the file size "
+        f"(peak {peaks}).",
+    ]
+    lines.append(f"<!-- /bench:mobility-import:{name} -->")
+    return "\n".join(lines)
+
+
+def write(name: str, text: str) -> None:
+    current = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    pattern = re.compile(
+        rf"<!-- bench:mobility-import:{name} -->.*?<!-- /bench:mobility-import:{name} -->", re.S
+    )
+    if pattern.search(current):
+        current = pattern.sub(lambda _match: text, current)
+    else:
+        current = current.rstrip("\n") + "\n\n" + text + "\n"
+    DOC.write_text(current)
+
+
+def main() -> None:
+    args = parse_args()
+    if args.child:
+        child(args.child)
+        return
+    started = time.monotonic()
+    FILES.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    small = make_csv(args.small, "S")
+    large = make_csv(args.rows, "L")
+    xlsx = make_xlsx(args.xlsx_rows)
+
+    name = engine()
+    env = bench_environment(args)
+    run_child(env, what="setup")
+    results = []
+    for label, path in (
+        (f"CSV {args.small:,} rows", small),
+        (f"CSV {args.rows:,} rows", large),
+        (f"CSV {args.rows:,} rows again (unchanged)", large),
+        (f"XLSX {args.xlsx_rows:,} rows", xlsx),
+    ):
+        result = run_child(env, what="import", file=str(path))
+        results.append((label, result))
+        print(
+            f"{name} {label}: check {result['rows'] / result['check_s']:,.0f} rows/s, "
+            f"write {result['rows'] / result['write_s']:,.0f} rows/s, "
+            f"peak {result['peak_mb']:.0f} MB (start {result['base_mb']:.0f} MB)",
+            file=sys.stderr,
+        )
+    text = section(name, results, time.monotonic() - started)
+    print(text)
+    if not args.no_write:
+        write(name, text)
+
+
+if __name__ == "__main__":
+    main()

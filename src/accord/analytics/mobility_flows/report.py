@@ -1,0 +1,410 @@
+"""The figures of the mobility flows as named tables, each with the data of its chart.
+
+The page, its CSV downloads and the API all show these tables, so small-count suppression is
+applied here, once: a count from 1 to SUPPRESSION_THRESHOLD - 1 is shown as "<5", and a rate is
+shown only when every count it is computed from is shown and its denominator is at least the
+threshold.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django_countries import countries
+from django_countries.fields import Country
+
+from accord.institutions.models import Institution
+from accord.mobility.models import ObligationStatus
+
+from ..charts import _numeric
+from .selectors import FlowCell, FlowData, PartnerCount, ReturnCell
+
+# Counts below this are never shown, nor used for a rate that is.
+SUPPRESSION_THRESHOLD = 5
+SUPPRESSED = f"<{SUPPRESSION_THRESHOLD}"
+# Lines of the country-to-country chart and destination series of the trends chart.
+SANKEY_FLOWS = 30
+TREND_COUNTRIES = 5
+
+Cell = int | float | str | None
+
+
+def shown(count: int) -> int | str:
+    """`count`, or "<5" when it is small enough to point at people."""
+    return SUPPRESSED if 0 < count < SUPPRESSION_THRESHOLD else count
+
+
+def is_suppressed(count: int) -> bool:
+    return 0 < count < SUPPRESSION_THRESHOLD
+
+
+def rate(part: int, whole: int, *others: int) -> float | None:
+    """`part` of `whole` in per cent, or None when the rate would reveal a suppressed count:
+    `whole` below the threshold, or `part` or any of `others` (the complement) suppressed."""
+    if whole < SUPPRESSION_THRESHOLD or any(is_suppressed(n) for n in (part, *others)):
+        return None
+    return round(100 * part / whole, 1)
+
+
+# Country names by language and code: looking one up translates it anew, and a report names
+# the same few countries thousands of times.
+_COUNTRY_NAMES: dict[tuple[str, str], str] = {}
+
+
+def country_name(code: str) -> str:
+    key = (get_language() or "", code)
+    name = _COUNTRY_NAMES.get(key)
+    if name is None:
+        name = _COUNTRY_NAMES[key] = str(countries.name(code) or code)
+    return name
+
+
+@dataclass
+class Table:
+    """One chart's figures: `columns` headings, `rows` of shown cells (counts already
+    suppressed, rates None when hidden), `chart` the JSON the page's script draws."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    chart: dict[str, Any] = field(default_factory=dict)
+    # Which columns are numbers (right-aligned on the page) and which are rates.
+    numeric: set[int] = field(default_factory=set)
+    rates: set[int] = field(default_factory=set)
+    links: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rows
+
+
+@dataclass
+class Summary:
+    total: int | str
+    countries: int
+    agreement_share: float | None
+    return_rate: float | None
+
+
+@dataclass
+class FlowReport:
+    point_of_view: str
+    summary: Summary
+    tables: dict[str, Table]
+
+    def __getitem__(self, name: str) -> Table:
+        return self.tables[name]
+
+
+def _sum(pairs: Iterable[tuple[Any, int]]) -> Counter[Any]:
+    totals: Counter[Any] = Counter()
+    for key, n in pairs:
+        totals[key] += n
+    return totals
+
+
+def _country_table(name: str, title: str, heading: str, counts: Counter[str]) -> Table:
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], country_name(item[0])))
+    items = [
+        {
+            "code": code,
+            "id": _numeric(code),
+            "name": country_name(code),
+            "flag": Country(code=code).flag,
+            "value": None if is_suppressed(n) else n,
+            "display": str(shown(n)),
+        }
+        for code, n in ordered
+    ]
+    return Table(
+        name=name,
+        title=title,
+        columns=[_("Country"), heading],
+        rows=[[country_name(code), shown(n)] for code, n in ordered],
+        chart={"label": heading, "items": items, "suppressed": SUPPRESSED},
+        numeric={1},
+        links=[code for code, _n in ordered],
+    )
+
+
+def _sankey(cells: list[FlowCell]) -> Table:
+    pairs = _sum(((cell.home, cell.host), cell.count) for cell in cells)
+    ordered = sorted(
+        pairs.items(),
+        key=lambda item: (-item[1], country_name(item[0][0]), country_name(item[0][1])),
+    )
+    drawn = [(pair, n) for pair, n in ordered if not is_suppressed(n)][:SANKEY_FLOWS]
+    labels: dict[str, str] = {}
+    flows = []
+    for (home, host), n in drawn:
+        labels[f"from:{home}"] = country_name(home)
+        labels[f"to:{host}"] = country_name(host)
+        flows.append({"from": f"from:{home}", "to": f"to:{host}", "flow": n})
+    return Table(
+        name="flows",
+        title=_("Flows from country to country"),
+        columns=[_("From"), _("To"), _("Mobilities")],
+        rows=[[country_name(home), country_name(host), shown(n)] for (home, host), n in ordered],
+        chart={"label": _("Mobilities"), "flows": flows, "labels": labels},
+        numeric={2},
+    )
+
+
+def _trends(outgoing: list[FlowCell], incoming: list[FlowCell] | None, years: list[str]) -> Table:
+    by_country = _sum((cell.host, cell.count) for cell in outgoing)
+    top = [code for code, _n in by_country.most_common(TREND_COUNTRIES)]
+    per_year: dict[str, Counter[str]] = defaultdict(Counter)
+    for cell in outgoing:
+        per_year[cell.year][cell.host if cell.host in top else ""] += cell.count
+    incoming_per_year = _sum((cell.year, cell.count) for cell in incoming or [])
+    columns = [_("Academic year"), *(country_name(code) for code in top)]
+    series_codes = list(top)
+    if len(by_country) > len(top):
+        columns.append(_("Other countries"))
+        series_codes.append("")
+    columns.append(_("Outgoing") if incoming is not None else _("All mobilities"))
+    if incoming is not None:
+        columns.append(_("Incoming"))
+    rows: list[list[Cell]] = []
+    for year in years:
+        counts = per_year.get(year, Counter())
+        row: list[Cell] = [year, *(shown(counts[code]) for code in series_codes)]
+        row.append(shown(sum(counts.values())))
+        if incoming is not None:
+            row.append(shown(incoming_per_year[year]))
+        rows.append(row)
+    series = [
+        {
+            "label": country_name(code) if code else _("Other countries"),
+            "other": not code,
+            "values": [
+                None if is_suppressed(per_year[y][code]) else per_year[y][code] for y in years
+            ],
+        }
+        for code in series_codes
+    ]
+    chart: dict[str, Any] = {"labels": years, "series": series, "suppressed": SUPPRESSED}
+    if incoming is not None:
+        chart["line"] = {
+            "label": _("Incoming"),
+            "values": [
+                None if is_suppressed(incoming_per_year[y]) else incoming_per_year[y] for y in years
+            ],
+        }
+    return Table(
+        name="trends",
+        title=_("Mobilities by academic year"),
+        columns=columns,
+        rows=rows,
+        chart=chart,
+        numeric=set(range(1, len(columns))),
+    )
+
+
+def _agreement_share(cells: list[FlowCell], years: list[str]) -> Table:
+    totals = _sum((cell.year, cell.count) for cell in cells)
+    agreed = _sum((cell.year, cell.under_agreement) for cell in cells)
+    rows: list[list[Cell]] = []
+    under, without, shares = [], [], []
+    for year in years:
+        total, part = totals[year], agreed[year]
+        share = rate(part, total, total - part)
+        rows.append([year, shown(total), shown(part), shown(total - part), share])
+        under.append(None if is_suppressed(part) else part)
+        without.append(None if is_suppressed(total - part) else total - part)
+        shares.append(share)
+    return Table(
+        name="agreements",
+        title=_("Mobilities under an agreement"),
+        columns=[
+            _("Academic year"),
+            _("Mobilities"),
+            _("Under an agreement"),
+            _("Without an agreement"),
+            _("Share under an agreement (%)"),
+        ],
+        rows=rows,
+        chart={
+            "labels": years,
+            "series": [
+                {"label": _("Under an agreement"), "values": under},
+                {"label": _("Without an agreement"), "values": without, "other": True},
+            ],
+            "suppressed": SUPPRESSED,
+        },
+        numeric={1, 2, 3, 4},
+        rates={4},
+    )
+
+
+def _partners(name: str, title: str, partners: list[PartnerCount]) -> Table:
+    def label(institution: Institution) -> str:
+        return institution.name
+
+    return Table(
+        name=name,
+        title=title,
+        columns=[_("Institution"), _("Country"), _("Mobilities")],
+        rows=[
+            [label(p.institution), country_name(str(p.institution.country)), shown(p.count)]
+            for p in partners
+        ],
+        chart={
+            "label": _("Mobilities"),
+            "labels": [label(p.institution) for p in partners],
+            "values": [None if is_suppressed(p.count) else p.count for p in partners],
+            "suppressed": SUPPRESSED,
+        },
+        numeric={2},
+        links=[p.institution.slug for p in partners],
+    )
+
+
+def _return_rows(groups: dict[str, tuple[int, int]], order: list[str], label: Any) -> Any:
+    rows: list[list[Cell]] = []
+    rates: list[float | None] = []
+    for key in order:
+        known, returned = groups[key]
+        stayed = known - returned
+        share = rate(returned, known, stayed)
+        rows.append([label(key), shown(known), shown(returned), shown(stayed), share])
+        rates.append(share)
+    return rows, rates
+
+
+def _returns(name: str, title: str, heading: str, cells: list[ReturnCell], by: str) -> Table:
+    groups: dict[str, tuple[int, int]] = {}
+    for cell in cells:
+        key = cell.cohort if by == "cohort" else cell.country
+        known, returned = groups.get(key, (0, 0))
+        groups[key] = (known + cell.known, returned + cell.returned)
+    if by == "cohort":
+        order = sorted(groups)
+        label: Callable[[str], str] = str
+    else:
+        order = sorted(groups, key=lambda code: (-groups[code][0], country_name(code)))
+        label = country_name
+    rows, rates = _return_rows(groups, order, label)
+    return Table(
+        name=name,
+        title=title,
+        columns=[
+            heading,
+            _("Return known"),
+            _("Returned home"),
+            _("Did not return"),
+            _("Return rate (%)"),
+        ],
+        rows=rows,
+        chart={
+            "label": _("Return rate (%)"),
+            "labels": [label(key) for key in order],
+            "values": rates,
+        },
+        numeric={1, 2, 3, 4},
+        rates={4},
+    )
+
+
+def _obligations(counts: dict[str, int]) -> Table:
+    statuses = list(ObligationStatus.choices)
+    return Table(
+        name="obligations",
+        title=_("Return obligations"),
+        columns=[_("Status"), _("Obligations")],
+        rows=[[str(label), shown(counts.get(value, 0))] for value, label in statuses],
+        chart={
+            "label": _("Obligations"),
+            "labels": [str(label) for _value, label in statuses],
+            "values": [
+                None if is_suppressed(counts.get(value, 0)) else counts.get(value, 0)
+                for value, _label in statuses
+            ],
+            "keys": [value for value, _label in statuses],
+            "suppressed": SUPPRESSED,
+        },
+        numeric={1},
+    )
+
+
+def flow_report(data: FlowData, years: list[str]) -> FlowReport:
+    """The tables of `data`; `years` are the academic years the trends run over (those with
+    mobilities, within the filters' range)."""
+    filters = data.filters
+    if filters.institution is not None:
+        point_of_view = filters.institution.name
+        outgoing = [cell for cell in data.cells if cell.outgoing]
+        incoming: list[FlowCell] | None = [cell for cell in data.cells if not cell.outgoing]
+    elif filters.country:
+        point_of_view = country_name(filters.country)
+        outgoing = [cell for cell in data.cells if cell.home == filters.country]
+        incoming = [cell for cell in data.cells if cell.host == filters.country]
+    else:
+        point_of_view = ""
+        outgoing = list(data.cells)
+        incoming = None
+    seen = {cell.year for cell in data.cells}
+    shown_years = [year for year in years if year in seen]
+    if shown_years:
+        shown_years = [year for year in years if shown_years[0] <= year <= shown_years[-1]]
+    if point_of_view:
+        destination_title = _("Outgoing mobilities by country of destination")
+        origin_title = _("Incoming mobilities by country of origin")
+    else:
+        destination_title = _("Mobilities by country of destination")
+        origin_title = _("Mobilities by country of origin")
+    tables = [
+        _country_table(
+            "destinations",
+            destination_title,
+            _("Mobilities"),
+            _sum((cell.host, cell.count) for cell in outgoing),
+        ),
+        _country_table(
+            "origins",
+            origin_title,
+            _("Mobilities"),
+            _sum(
+                (cell.home, cell.count) for cell in (data.cells if incoming is None else incoming)
+            ),
+        ),
+        _sankey(data.cells),
+        _trends(outgoing, incoming, shown_years),
+        _agreement_share(data.cells, shown_years),
+        _partners("partner-hosts", _("Top host institutions"), data.destinations),
+        _partners("partner-homes", _("Top home institutions"), data.origins),
+        _returns(
+            "returns-cohort",
+            _("Return home by cohort"),
+            _("Cohort (academic year of the end)"),
+            data.returns,
+            "cohort",
+        ),
+        _returns(
+            "returns-country",
+            _("Return home by country of study"),
+            _("Country of study"),
+            data.returns,
+            "country",
+        ),
+        _obligations(data.obligations),
+    ]
+    total = sum(cell.count for cell in data.cells)
+    agreed = sum(cell.under_agreement for cell in data.cells)
+    known = sum(cell.known for cell in data.returns)
+    returned = sum(cell.returned for cell in data.returns)
+    summary = Summary(
+        total=shown(total),
+        countries=len({cell.home for cell in data.cells} | {cell.host for cell in data.cells}),
+        agreement_share=rate(agreed, total, total - agreed),
+        return_rate=rate(returned, known, known - returned),
+    )
+    return FlowReport(
+        point_of_view=point_of_view,
+        summary=summary,
+        tables={table.name: table for table in tables},
+    )

@@ -1,0 +1,152 @@
+"""The pages of mobility imports: upload, progress and report, past imports, the template."""
+
+import csv
+import io
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accord.agreements.exports import neutralise
+from accord.agreements.forms import apply_errors
+from accord.core.models import User
+
+from .importer.forms import ImportUploadForm
+from .importer.layout import COLUMNS, XLSX_CONTENT_TYPE, template_csv, template_xlsx
+from .importer.services import (
+    institutions_importable_by,
+    mobility_import_get_visible,
+    mobility_import_start,
+    mobility_imports_visible_to,
+)
+from .models import ImportStatus, MobilityImport
+
+PAGE_SIZE = 25
+# How often (seconds) the page asks for the progress of a running import.
+POLL_SECONDS = 1
+
+
+class AuthenticatedRequest(HttpRequest):
+    user: User  # every view here but the template is behind login_required
+
+
+@login_required
+@require_GET
+def import_list(request: AuthenticatedRequest) -> HttpResponse:
+    paginator = Paginator(mobility_imports_visible_to(request.user), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "mobility/imports/import_list.html",
+        {
+            "nav": "mobility",
+            "page": page,
+            "may_import": request.user.is_staff
+            or institutions_importable_by(request.user).exists(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_create(request: AuthenticatedRequest) -> HttpResponse:
+    if not request.user.is_staff and not institutions_importable_by(request.user).exists():
+        raise PermissionDenied(_("You may import mobilities only for your own institution."))
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            try:
+                mobility_import = mobility_import_start(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                return redirect(mobility_import)
+    else:
+        initial = {}
+        if request.GET.get("institution"):
+            initial["institution"] = request.GET["institution"]
+        else:
+            importable = institutions_importable_by(request.user)
+            slugs = list(importable.values_list("slug", flat=True)[:2])
+            if len(slugs) == 1:
+                initial["institution"] = slugs[0]
+        form = ImportUploadForm(initial=initial, user=request.user)
+    return render(
+        request,
+        "mobility/imports/import_form.html",
+        {"nav": "mobility", "form": form, "columns": COLUMNS},
+    )
+
+
+def _status_context(mobility_import: MobilityImport) -> dict[str, Any]:
+    finished = mobility_import.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
+    total = mobility_import.rows_total
+    report = mobility_import.report or {}
+    errors = report.get("errors", [])
+    return {
+        "import": mobility_import,
+        "finished": finished,
+        "poll_seconds": POLL_SECONDS,
+        "percent": (100 * mobility_import.rows_done // total) if total else None,
+        "errors": errors,
+        "error_count": report.get("error_count", len(errors)),
+        "truncated": report.get("error_count", 0) > len(errors),
+        "file_errors": [error for error in errors if not error.get("row")],
+    }
+
+
+@login_required
+@require_GET
+def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    mobility_import = mobility_import_get_visible(request.user, pk)
+    return render(
+        request,
+        "mobility/imports/import_detail.html",
+        {"nav": "mobility", **_status_context(mobility_import)},
+    )
+
+
+@login_required
+@require_GET
+def import_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The progress or outcome block of the import page, which htmx polls while it runs."""
+    mobility_import = mobility_import_get_visible(request.user, pk)
+    return render(request, "mobility/imports/_status.html", _status_context(mobility_import))
+
+
+@login_required
+@require_GET
+def import_report_csv(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    mobility_import = mobility_import_get_visible(request.user, pk)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Row"), _("Column"), _("Problem")])
+    for error in (mobility_import.report or {}).get("errors", []):
+        writer.writerow(
+            [
+                error.get("row") or "",
+                neutralise(error.get("field", "")),
+                neutralise(error["message"]),
+            ]
+        )
+    response = HttpResponse(
+        ("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{pk}-report.csv"'
+    return response
+
+
+@require_GET
+def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The template of the column layout, with one example row: open to anyone."""
+    if fmt == "xlsx":
+        response = HttpResponse(template_xlsx(), content_type=XLSX_CONTENT_TYPE)
+    else:
+        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mobility-import-template.{fmt}"'
+    return response

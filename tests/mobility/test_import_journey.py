@@ -1,0 +1,58 @@
+"""An officer imports a file with a bad row, reads the report, fixes the row and imports it,
+in Chromium."""
+
+import pytest
+
+from accord.mobility.models import Mobility
+from tests.e2e import conftest as e2e
+from tests.factories import PASSWORD, InstitutionFactory, MembershipFactory
+from tests.mobility.test_import import csv_bytes, good_row
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# The browser fixtures of tests/e2e, used here beside the other import tests.
+_orm_beside_playwright = e2e._orm_beside_playwright
+_no_stray_connections = e2e._no_stray_connections
+browser = e2e.browser
+new_page = e2e.new_page
+
+
+def test_officer_fixes_the_reported_row_and_imports_the_file(new_page, tmp_path):
+    kaznu = InstitutionFactory(
+        name="Al-Farabi Kazakh National University", slug="kaznu", schac_code="kaznu.kz"
+    )
+    InstitutionFactory(name="University of Warsaw", country="PL", schac_code="uw.edu.pl")
+    MembershipFactory(institution=kaznu, role="officer", user__username="kaznu-officer")
+    rows = [good_row(n) for n in range(1, 31)]
+    rows[11]["end_date"] = "2025-01-31"
+    bad_file = tmp_path / "students.csv"
+    bad_file.write_bytes(csv_bytes(rows))
+
+    page = new_page()
+    e2e.log_in(page, "kaznu-officer", PASSWORD)
+    page.goto("/mobility/imports/new/")
+    page.set_input_files("#id_file", str(bad_file))
+    page.get_by_role("button", name="Upload and import").click()
+
+    status = page.locator("#import-status")
+    status.get_by_text("Nothing was imported.").wait_for()
+    assert status.locator("table tbody tr").count() == 1
+    assert status.locator("tbody td").all_inner_texts() == [
+        "13",
+        "end_date",
+        "The end cannot be before the start.",
+    ]
+    assert Mobility.objects.count() == 0
+
+    rows[11]["end_date"] = "2026-01-31"
+    fixed_file = tmp_path / "students-fixed.csv"
+    fixed_file.write_bytes(csv_bytes(rows))
+    status.get_by_role("button", name="Upload a corrected file").click()
+    page.set_input_files("#id_file", str(fixed_file))
+    page.get_by_role("button", name="Upload and import").click()
+
+    page.locator("#import-status").get_by_text("All 30 rows were imported.").wait_for()
+    assert Mobility.objects.filter(home_institution=kaznu, host_country="PL").count() == 30
+
+    page.goto("/mobility/imports/")
+    assert page.locator("table tbody tr").count() == 2
