@@ -143,7 +143,7 @@ def prepare(args: argparse.Namespace) -> str:
     have = Mobility.objects.count()
     if have >= args.mobilities:
         vacuum()
-        return "existing data"
+        return "filled by an earlier run of this benchmark"
     started = time.perf_counter()
     institutions = 0 if Institution.objects.count() >= 2 else args.institutions
     generate(

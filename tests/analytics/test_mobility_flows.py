@@ -253,7 +253,8 @@ def test_counts_below_the_threshold_are_shown_as_less_than_five(
     page = response.content.decode()
 
     assert table(response, "destinations").rows == [["Poland", 7], ["Germany", "<5"]]
-    assert "&lt;5" in page
+    assert '<td class="num">&lt;5</td>' in page
+    assert '<td class="num">7</td>' in page
     map_items = table(response, "destinations").chart["items"]
     assert [(item["code"], item["value"], item["display"]) for item in map_items] == [
         ("PL", 7, "7"),

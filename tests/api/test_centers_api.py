@@ -3,10 +3,19 @@ import datetime as dt
 import pytest
 
 from accord.centers import services
-from accord.centers.models import Booking, BookingStatus
+from accord.centers.models import Booking, BookingStatus, CenterPhoto
 from accord.core.models import ApiToken
 from accord.core.tokens import hash_secret, new_secret
-from tests.centers.world import at, build_world, member, next_monday, request
+from tests.centers.world import (
+    at,
+    build_world,
+    executable_named_png,
+    member,
+    next_monday,
+    noisy_png,
+    picture,
+    request,
+)
 from tests.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +197,84 @@ def test_lists_run_a_constant_number_of_queries(client, count_queries, path):
             request(world, world.manager, at(next_monday(), hour))
     assert Booking.objects.count() == 49
     assert run() == one
+
+
+# Photos ----------------------------------------------------------------------------------------
+
+
+def test_manager_adds_and_removes_a_photo_through_the_api(client):
+    world = build_world()
+    headers = bearer(world.manager)
+    response = client.post(
+        f"{API}/{world.center.slug}/photos",
+        {"image": picture(), "caption": "Reading room"},
+        headers=headers,
+    )
+    assert response.status_code == 201
+    photo = response.json()
+    assert (photo["caption"], photo["position"]) == ("Reading room", 0)
+    image = client.get(photo["url"])
+    assert image.status_code == 200
+    # Reading a file response to its end closes it, as a server would.
+    assert b"".join(image.streaming_content).startswith(b"\x89PNG")
+    detail = client.get(f"{API}/{world.center.slug}").json()
+    assert [p["id"] for p in detail["photos"]] == [photo["id"]]
+    removed = client.delete(f"{API}/{world.center.slug}/photos/{photo['id']}", headers=headers)
+    assert removed.status_code == 204
+    assert client.get(f"{API}/{world.center.slug}").json()["photos"] == []
+
+
+def test_photo_that_is_not_a_picture_answers_422_naming_the_image(client):
+    world = build_world()
+    response = client.post(
+        f"{API}/{world.center.slug}/photos",
+        {"image": executable_named_png()},
+        headers=bearer(world.manager),
+    )
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert list(response.json()["errors"]) == ["image"]
+
+
+def test_photo_over_the_limit_answers_422(client, settings):
+    settings.ACCORD_PHOTO_MAX_BYTES = 50_000
+    world = build_world()
+    response = client.post(
+        f"{API}/{world.center.slug}/photos", {"image": noisy_png()}, headers=bearer(world.manager)
+    )
+    assert response.status_code == 422
+    assert "larger than the limit" in response.json()["errors"]["image"][0]
+
+
+def test_non_manager_cannot_add_or_remove_photos_through_the_api(client):
+    world = build_world()
+    photo = services.center_photo_add(actor=world.manager, center=world.center, image=picture())
+    url = f"{API}/{world.center.slug}/photos"
+    headers = bearer(world.researcher)
+    assert client.post(url, {"image": picture()}, headers=headers).status_code == 403
+    assert client.delete(f"{url}/{photo.pk}", headers=headers).status_code == 403
+    services.center_update(actor=world.officer, center=world.center, is_public=False)
+    outsider = bearer(member(InstitutionFactory(country="PL")))
+    assert client.post(url, {"image": picture()}, headers=outsider).status_code == 404
+    assert client.delete(f"{url}/{photo.pk}", headers=outsider).status_code == 404
+    assert client.post(url, {"image": picture()}).status_code == 401
+    assert world.center.photos.count() == 1
+
+
+def test_center_detail_runs_the_same_queries_for_1_and_50_photos(client, count_queries):
+    world = build_world()
+    url = f"{API}/{world.center.slug}"
+    CenterPhoto.objects.create(center=world.center, image="centers/x/0.png")
+
+    def queries() -> int:
+        with count_queries() as context:
+            assert client.get(url).status_code == 200
+        return len(context.captured_queries)
+
+    one = queries()
+    CenterPhoto.objects.bulk_create(
+        CenterPhoto(center=world.center, image=f"centers/x/{n}.png", position=n)
+        for n in range(1, 50)
+    )
+    assert queries() == one
+    assert len(client.get(url).json()["photos"]) == 50

@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.utils.formats import date_format
 
 from accord.agreements.models import AgreementStatus
 from accord.agreements.services import agreement_transition, agreements_expire_due
@@ -142,6 +143,68 @@ def test_cancelling_an_approved_booking_promotes_the_oldest_waiting_one(
     )
     assert world.guest.email in [address for m in mail.outbox for address in m.to]
     services.booking_approve(actor=world.manager, booking=first)
+
+
+def test_waiting_list_on_a_facility_for_three_fills_each_freed_place_in_turn(
+    django_capture_on_commit_callbacks,
+):
+    world = build_world(capacity=3)
+    start = at(next_monday(), 10)
+    approved = [request(world, member(world.host), start) for _ in range(3)]
+    for booking in approved:
+        services.booking_approve(actor=world.manager, booking=booking)
+    with pytest.raises(ValidationError):
+        request(world, member(world.host), start)
+    first = request(world, world.guest, start, waitlist=True)
+    second = request(world, member(world.host), start, waitlist=True)
+    third = request(world, member(world.host), start, waitlist=True)
+    assert {first.status, second.status, third.status} == {B.WAITLISTED}
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(actor=world.manager, booking=approved[0], reason="Moved")
+    statuses = [Booking.objects.get(pk=b.pk).status for b in (first, second, third)]
+    assert statuses == [B.REQUESTED, B.WAITLISTED, B.WAITLISTED]
+    assert [m.to for m in mail.outbox if "freed up" in m.subject] == [[world.guest.email]]
+
+    services.booking_approve(actor=world.manager, booking=first)
+    services.booking_cancel(actor=approved[1].requester, booking=approved[1])
+    statuses = [Booking.objects.get(pk=b.pk).status for b in (first, second, third)]
+    assert statuses == [B.APPROVED, B.REQUESTED, B.WAITLISTED]
+
+    # A request holds no place, so withdrawing one promotes nobody; the next place an
+    # approved booking frees goes to the next in line.
+    services.booking_cancel(actor=second.requester, booking=second)
+    assert Booking.objects.get(pk=third.pk).status == B.WAITLISTED
+    services.booking_cancel(actor=approved[2].requester, booking=approved[2])
+    third.refresh_from_db()
+    assert third.status == B.REQUESTED
+    services.booking_approve(actor=world.manager, booking=third)
+    assert (
+        Booking.objects.filter(facility=world.facility, status=B.APPROVED, starts_at=start).count()
+        == 2
+    )
+
+
+def test_approval_mail_names_the_facility_and_time_to_the_requester(
+    django_capture_on_commit_callbacks,
+):
+    world = build_world()
+    monday = next_monday()
+    booking = request(world, world.guest, at(monday, 10), hours=2)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_approve(actor=world.manager, booking=booking)
+    [message] = mail.outbox
+    assert message.to == [world.guest.email]
+    day = date_format(monday, "DATE_FORMAT")
+    facility = "Manuscript scanner (Azerbaijani Center of History and Culture)"
+    assert message.subject == f"Booking approved: {facility}, {day} 10:00-12:00"
+    assert f"The booking of {facility} on {day} 10:00-12:00 by " in message.body
+    assert "Purpose: Scanning manuscripts" in message.body
+    assert f"Under the agreement: {world.agreement}" in message.body
+    assert message.body.rstrip().endswith("Accord")
+    assert f"/centers/bookings/{booking.pk}/" in message.body
 
 
 def test_approving_when_the_slot_filled_meanwhile_is_refused():

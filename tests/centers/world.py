@@ -2,9 +2,13 @@
 agreement that opens the center, and the people who book and manage it."""
 
 import datetime as dt
+import io
+import random
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from accord.agreements.models import Agreement, AgreementStatus, Provision, ProvisionKind
 from accord.centers import services
@@ -117,3 +121,26 @@ def request(world: World, user: User, start: dt.datetime, hours: int = 1, **kwar
         **kwargs,
     )
     return bookings[0]
+
+
+# Photos ----------------------------------------------------------------------------------------
+
+
+def picture(name: str = "reading-room.png", kind: str = "PNG", size=(64, 48)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 110, 160)).save(buffer, kind)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{kind.lower()}")
+
+
+def noisy_png(side: int = 200) -> SimpleUploadedFile:
+    """A PNG that does not compress: larger than a few kilobytes."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), random.Random(4).randbytes(side * side * 3)).save(
+        buffer, "PNG"
+    )
+    return SimpleUploadedFile("big.png", buffer.getvalue(), content_type="image/png")
+
+
+def executable_named_png() -> SimpleUploadedFile:
+    content = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200 + b"PE\x00\x00"
+    return SimpleUploadedFile("scanner.png", content, content_type="image/png")

@@ -237,3 +237,40 @@ def test_template_downloads_hold_the_layout(client):
     assert header == list(COLUMN_NAMES)
     assert list(first_row) == list(COLUMN_NAMES)
     assert "attachment" in xlsx_response["Content-Disposition"]
+
+
+def test_import_whose_file_is_gone_fails_with_a_message(kaznu):
+    from accord.mobility.import_tasks import run_mobility_import
+
+    mobility_import = MobilityImport.objects.create(
+        institution=kaznu, original_name="m.csv", file="mobility-imports/1/gone.csv"
+    )
+
+    run_mobility_import.enqueue(mobility_import.pk)
+
+    mobility_import.refresh_from_db()
+    assert mobility_import.status == ImportStatus.FAILED
+    assert mobility_import.report["errors"][0]["message"] == (
+        "The uploaded file is no longer stored; upload it again."
+    )
+
+
+def test_running_a_finished_import_again_changes_nothing(
+    officer_client, kaznu, warsaw, django_capture_on_commit_callbacks
+):
+    from accord.mobility.import_tasks import run_mobility_import
+
+    upload(
+        officer_client,
+        kaznu,
+        csv_bytes(good_row(n) for n in range(1, 4)),
+        capture=django_capture_on_commit_callbacks,
+    )
+    mobility_import = MobilityImport.objects.get()
+
+    run_mobility_import.enqueue(mobility_import.pk)
+
+    mobility_import.refresh_from_db()
+    assert (mobility_import.status, mobility_import.created_count) == (ImportStatus.SUCCEEDED, 3)
+    assert Mobility.objects.count() == 3
+    assert AuditEvent.objects.filter(action="mobility.import").count() == 1

@@ -469,3 +469,15 @@ def test_daily_run_sends_obligation_reminders(settings, home_officer, home, host
 
     assert "send_obligation_reminders" in out.getvalue()
     assert [message.to for message in mail.outbox] == [[home_officer.email]]
+
+
+def test_external_id_is_unique_within_the_home_institution(home_officer, home, host):
+    services.mobility_create(actor=home_officer, **values(home, host, external_id="KZ-2025-1"))
+
+    with pytest.raises(ValidationError) as raised:
+        services.mobility_create(actor=home_officer, **values(home, host, external_id="KZ-2025-1"))
+
+    assert errors_of(raised) == {
+        "external_id": ["The home institution already has a mobility with this external id."]
+    }
+    assert Mobility.objects.count() == 1

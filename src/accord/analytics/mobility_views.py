@@ -10,7 +10,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accord.agreements.forms import CountrySelect, dress_filters
@@ -32,17 +35,13 @@ ROW_LINKS = {
 
 
 @dataclass(frozen=True)
-class ShownRow:
-    link: str
-    cells: list[tuple[str, bool]]
-
-
-@dataclass(frozen=True)
 class ShownTable:
-    """A table as the page prints it: every cell as text, with its alignment."""
+    """A table as the page prints it: the HTML of its head and body rows (written here, not
+    in a template loop: a flows table can have hundreds of rows) and its CSV address."""
 
     table: Table
-    rows: list[ShownRow]
+    head: SafeString
+    body: SafeString
     csv_url: str
 
     @property
@@ -62,18 +61,35 @@ def _text(cell: Any, is_rate: bool) -> str:
 
 def _shown(table: Table, query: dict[str, Any], link_base: str) -> ShownTable:
     links = table.links if link_base else []
-    rows = [
-        ShownRow(
-            link=link_base + links[number] if number < len(links) else "",
-            cells=[
-                (_text(cell, index in table.rates), index in table.numeric)
-                for index, cell in enumerate(row)
-            ],
+    head = format_html_join(
+        "",
+        '<th scope="col" class="{}">{}</th>',
+        (("num" if index in table.numeric else "text", heading)
+         for index, heading in enumerate(table.columns)),
+    )  # fmt: skip
+    rows = []
+    for number, row in enumerate(table.rows):
+        first = _text(row[0], 0 in table.rates)
+        if number < len(links):
+            first = format_html('<a href="{}">{}</a>', link_base + links[number], first)
+        cells = format_html_join(
+            "",
+            '<td class="{}">{}</td>',
+            (("num" if index in table.numeric else "text", _text(cell, index in table.rates))
+             for index, cell in enumerate(row[1:], start=1)),
+        )  # fmt: skip
+        rows.append(format_html('<tr><th scope="row">{}</th>{}</tr>', first, cells))
+    body = (
+        format_html_join("\n", "{}", ((row,) for row in rows))
+        if rows
+        else format_html(
+            '<tr><td colspan="{}" class="muted">{}</td></tr>',
+            len(table.columns),
+            _("No mobilities match."),
         )
-        for number, row in enumerate(table.rows)
-    ]
+    )
     csv_url = "?" + urlencode({**query, "format": "csv", "chart": table.name})
-    return ShownTable(table=table, rows=rows, csv_url=csv_url)
+    return ShownTable(table=table, head=head, body=body, csv_url=csv_url)
 
 
 @login_required

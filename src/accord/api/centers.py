@@ -8,14 +8,17 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from accord.centers import rules, selectors, services
 from accord.centers.models import (
     Booking,
     BookingStatus,
+    CenterPhoto,
     Facility,
     FacilityKind,
     OpeningHours,
@@ -113,12 +116,31 @@ class FacilityOut(Schema):
         return list(obj.opening_hours.all())
 
 
+class PhotoOut(Schema):
+    id: int
+    caption: str
+    position: int = Field(description="Photos are shown in ascending order of position.")
+    url: str = Field(description="The picture itself.")
+
+    @staticmethod
+    def resolve_url(obj: CenterPhoto) -> str:
+        return reverse("centers:photo", kwargs={"slug": obj.center.slug, "pk": obj.pk})
+
+
 class CenterDetailOut(CenterOut):
     facilities: list[FacilityOut]
+    photos: list[PhotoOut]
 
     @staticmethod
     def resolve_facilities(obj: ResearchCenter) -> list[Facility]:
         return list(obj.facilities.all())
+
+    @staticmethod
+    def resolve_photos(obj: ResearchCenter) -> list[CenterPhoto]:
+        photos = list(obj.photos.all())
+        for photo in photos:
+            photo.center = obj
+        return photos
 
 
 class SlotOut(Schema):
@@ -480,6 +502,45 @@ def booking_cancel(request: HttpRequest, booking_id: int, payload: ReasonIn) -> 
     return _fresh(request.user, booking_id)
 
 
+# Photos --------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/{slug}/photos",
+    response={201: PhotoOut, **ERRORS},
+    summary="Add a photo to a center (the center's managers)",
+    description=(
+        "Multipart form with `image`: a JPEG, PNG or WebP picture, judged by its content, up "
+        "to the configured size (10 MB by default); and an optional `caption`. The photo is "
+        "shown after the center's other photos. Anything else answers 422 naming `image`."
+    ),
+)
+def center_photo_add(
+    request: HttpRequest,
+    slug: str,
+    image: File[UploadedFile],
+    caption: Form[str] = "",
+) -> Status[Any]:
+    center = selectors.center_for(request.user, slug)
+    photo = services.center_photo_add(
+        actor=_actor(request), center=center, image=image, caption=caption
+    )
+    return Status(201, photo)
+
+
+@router.delete(
+    "/{slug}/photos/{photo_id}",
+    response={204: None, **ERRORS},
+    summary="Remove a center's photo (the center's managers)",
+)
+def center_photo_remove(request: HttpRequest, slug: str, photo_id: int) -> Status[None]:
+    center = selectors.center_for(request.user, slug)
+    photo = get_object_or_404(CenterPhoto, pk=photo_id, center=center)
+    photo.center = center
+    services.center_photo_remove(actor=_actor(request), photo=photo)
+    return Status(204, None)
+
+
 # Declared last: its path would take /facilities and /bookings otherwise.
 @router.get(
     "/{slug}",
@@ -496,7 +557,8 @@ def center_detail(request: HttpRequest, slug: str) -> ResearchCenter:
             Prefetch(
                 "facilities",
                 queryset=_facility_rows(Facility.objects.filter(is_active=True)),
-            )
+            ),
+            "photos",
         )
         .get()
     )

@@ -436,6 +436,21 @@ class TrainingForm(forms.Form):
         return user_by_name_or_email(self.cleaned_data["user"])
 
 
+class PhotoForm(forms.Form):
+    image = forms.FileField(
+        label=_("Photo"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    caption = forms.CharField(label=_("Caption"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = f"{settings.ACCORD_PHOTO_MAX_BYTES / (1024 * 1024):.1f}".removesuffix(".0")
+        self.fields["image"].help_text = _(
+            "A JPEG, PNG or WebP picture of at most %(limit)s MB."
+        ) % {"limit": limit}
+
+
 class BookingForm(forms.Form):
     starts_at = local_datetime_field(_("From"))
     ends_at = local_datetime_field(_("Until"))

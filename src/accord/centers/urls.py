@@ -36,5 +36,8 @@ urlpatterns = [
     path("<slug:slug>/managers/", views.center_managers, name="managers"),
     path("<slug:slug>/facilities/new/", views.facility_create, name="facility_create"),
     path("<slug:slug>/usage.csv", views.center_usage_export, name="usage_export"),
+    path("<slug:slug>/photos/", views.center_photo_add, name="photo_add"),
     path("<slug:slug>/photos/<int:pk>/", views.center_photo, name="photo"),
+    path("<slug:slug>/photos/<int:pk>/remove/", views.center_photo_remove, name="photo_remove"),
+    path("<slug:slug>/photos/<int:pk>/move/", views.center_photo_move, name="photo_move"),
 ]

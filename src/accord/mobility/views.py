@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -79,6 +80,8 @@ def mobility_list(request: AuthenticatedRequest) -> HttpResponse:
                 ]
             ),
             "obligations_within_days": OBLIGATIONS_WITHIN_DAYS,
+            "obligations_shown": OBLIGATIONS_SHOWN,
+            "today": timezone.localdate(),
         },
     )
 

@@ -28,12 +28,14 @@ from .centers import (
     training_revoke,
 )
 from .checks import is_full, overlapping, peak_overlap
+from .photos import PHOTO_FORMATS, center_photo_add, center_photo_move, center_photo_remove
 
 __all__ = [
     "CENTER_FIELDS",
     "FACILITY_FIELDS",
     "MAX_BOOKING_LENGTH",
     "MAX_REPEAT_WEEKS",
+    "PHOTO_FORMATS",
     "blackout_add",
     "blackout_remove",
     "booking_approve",
@@ -46,6 +48,9 @@ __all__ = [
     "calendar_feed_for",
     "calendar_feed_reset",
     "center_create",
+    "center_photo_add",
+    "center_photo_move",
+    "center_photo_remove",
     "center_set_managers",
     "center_update",
     "facility_create",

@@ -24,10 +24,11 @@ from ..forms import (
     FacilityForm,
     ManagersForm,
     OpeningHoursForm,
+    PhotoForm,
     TrainingForm,
     apply_errors,
 )
-from ..models import Blackout, Facility, ResearchCenter, Training
+from ..models import Blackout, CenterPhoto, Facility, ResearchCenter, Training
 from .base import AuthenticatedRequest, center_managed, facility_managed
 
 
@@ -87,11 +88,19 @@ def _center_form(
     center: ResearchCenter,
     form: CenterForm,
     managers_form: ManagersForm,
+    photo_form: PhotoForm | None = None,
 ) -> HttpResponse:
     return render(
         request,
         "centers/center_form.html",
-        {"nav": "centers", "form": form, "center": center, "managers_form": managers_form},
+        {
+            "nav": "centers",
+            "form": form,
+            "center": center,
+            "managers_form": managers_form,
+            "photo_form": photo_form or PhotoForm(prefix="photo"),
+            "photos": list(center.photos.all()),
+        },
     )
 
 
@@ -113,6 +122,63 @@ def center_managers(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             messages.success(request, _("The managers were saved."))
             return redirect("centers:edit", slug=center.slug)
     return _center_form(request, center, CenterForm(center=center), managers_form)
+
+
+def _photos_url(center: ResearchCenter) -> str:
+    return f"{reverse('centers:edit', args=[center.slug])}#photos"
+
+
+@login_required
+@require_POST
+def center_photo_add(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    center = center_managed(request.user, slug)
+    photo_form = PhotoForm(request.POST, request.FILES, prefix="photo")
+    if photo_form.is_valid():
+        try:
+            services.center_photo_add(
+                actor=request.user,
+                center=center,
+                image=photo_form.cleaned_data["image"],
+                caption=photo_form.cleaned_data["caption"],
+            )
+        except ValidationError as error:
+            apply_errors(photo_form, error)
+        else:
+            messages.success(request, _("The photo was added."))
+            return redirect(_photos_url(center))
+    return _center_form(
+        request,
+        center,
+        CenterForm(center=center),
+        ManagersForm(center=center, prefix="managers"),
+        photo_form,
+    )
+
+
+def _photo_of(request: AuthenticatedRequest, slug: str, pk: int) -> CenterPhoto:
+    center = center_managed(request.user, slug)
+    photo = get_object_or_404(CenterPhoto, pk=pk, center=center)
+    photo.center = center
+    return photo
+
+
+@login_required
+@require_POST
+def center_photo_remove(request: AuthenticatedRequest, slug: str, pk: int) -> HttpResponse:
+    photo = _photo_of(request, slug, pk)
+    services.center_photo_remove(actor=request.user, photo=photo)
+    messages.success(request, _("The photo was removed."))
+    return redirect(_photos_url(photo.center))
+
+
+@login_required
+@require_POST
+def center_photo_move(request: AuthenticatedRequest, slug: str, pk: int) -> HttpResponse:
+    photo = _photo_of(request, slug, pk)
+    services.center_photo_move(
+        actor=request.user, photo=photo, earlier=request.POST.get("to") != "later"
+    )
+    return redirect(_photos_url(photo.center))
 
 
 @login_required

@@ -30,6 +30,8 @@ from .rows import IMPORTED_FIELDS, Lookups, RowChecker, column_positions
 REPORT_LIMIT = 1_000
 BATCH_SIZE = 1_000
 PROGRESS_EVERY = 1_000
+# After writing this many rows, PostgreSQL's statistics of the table are refreshed.
+ANALYZE_AFTER = 10_000
 
 Progress = Callable[[int], None]
 
@@ -152,6 +154,28 @@ def check_file(
     return checked
 
 
+def _analyze() -> None:
+    """Refresh PostgreSQL's statistics of the mobilities table. Right after a large load they
+    still describe the table before it, and the planner then reads all of an institution's
+    rows to find a thousand external ids instead of looking them up in the unique index
+    (240 ms instead of 2 ms a batch, measured at a million rows). SQLite plans without them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Mobility._meta.db_table)}")
+
+
+def _existing(institution: Institution, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The institution's mobilities with these external ids, as {external id: values}."""
+    return {
+        row["external_id"]: row
+        # No ORDER BY: with the model's ordering SQLite reads the institution's rows by start
+        # date instead of looking each id up in the unique index.
+        for row in Mobility.objects.filter(home_institution=institution, external_id__in=ids)
+        .order_by()
+        .values("pk", "external_id", *IMPORTED_FIELDS)
+    }
+
+
 def _changed(existing: dict[str, Any], values: dict[str, Any]) -> bool:
     return any(existing[name] != values[name] for name in IMPORTED_FIELDS)
 
@@ -231,16 +255,17 @@ def write_file(
     done = 0
     inserter = _Inserter(institution, actor)
 
+    # A first import (no external ids yet) has nothing to look up: the check made sure that
+    # the file repeats no id.
+    any_existing = Mobility.objects.filter(
+        home_institution=institution, external_id__isnull=False
+    ).exists()
+    if any_existing:
+        _analyze()
+
     def flush() -> None:
         ids = [values["external_id"] for values in batch]
-        existing = {
-            row["external_id"]: row
-            # No ORDER BY: with the model's ordering SQLite reads the institution's rows by
-            # start date instead of looking each id up in the unique index.
-            for row in Mobility.objects.filter(home_institution=institution, external_id__in=ids)
-            .order_by()
-            .values("pk", "external_id", *IMPORTED_FIELDS)
-        }
+        existing = _existing(institution, ids) if any_existing else {}
         now = timezone.now()
         new, changed = [], []
         for values in batch:
@@ -275,6 +300,8 @@ def write_file(
             on_progress(done)
     if batch:
         flush()
+    if written.created + written.updated >= ANALYZE_AFTER:
+        _analyze()
     if on_progress is not None:
         on_progress(done)
     return written

@@ -151,6 +151,11 @@ def mobility_import_run(*, import_id: int) -> str:
     def opener() -> IO[bytes]:
         return storage.open(file_name, "rb")
 
+    if not file_name or not storage.exists(file_name):
+        checked = Checked()
+        checked.add(None, "file", _("The uploaded file is no longer stored; upload it again."))
+        _finish(mobility_import, checked, None)
+        return ImportStatus.FAILED
     try:
         checked, written = run_import(
             mobility_import, opener, actor=mobility_import.created_by, progress=True
