@@ -191,6 +191,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ACCORD_DOCUMENT_MAX_BYTES = int(os.environ.get("ACCORD_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024))
 ACCORD_PHOTO_MAX_BYTES = int(os.environ.get("ACCORD_PHOTO_MAX_BYTES", 10 * 1024 * 1024))
+ACCORD_MOBILITY_IMPORT_MAX_BYTES = int(
+    os.environ.get("ACCORD_MOBILITY_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Background tasks: run in the web process unless a worker (`accord worker`) is deployed.

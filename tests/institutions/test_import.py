@@ -160,8 +160,8 @@ def test_dry_run_reports_without_changing_anything(tmp_path):
 
 
 def test_command_accepts_only_known_kinds_of_data():
-    with pytest.raises(CommandError, match="invalid choice: 'mobility'"):
-        run("mobility")
+    with pytest.raises(CommandError, match="invalid choice: 'conferences'"):
+        run("conferences")
 
 
 def test_command_explains_unreadable_files(tmp_path):

@@ -181,6 +181,9 @@ class Mobility(models.Model):
             models.Index(fields=["home_institution", "start_date"]),
             models.Index(fields=["host_institution", "start_date"]),
             models.Index(fields=["provision", "academic_year"]),
+            # The lists' order, so that a page of everyone's mobilities reads 50 index entries
+            # instead of sorting the whole table.
+            models.Index(fields=["-start_date", "id"], name="mobility_list_order_idx"),
             # Lists by status, and every column the flows' aggregates (analytics/mobility_flows)
             # read: they scan this narrow index instead of the table's wide rows.
             models.Index(

@@ -28,14 +28,13 @@ from .run import Checked, Progress, Written, import_file
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 # The page's progress is written at most this often (seconds) while a file is checked.
 PROGRESS_INTERVAL = 0.5
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "ACCORD_MOBILITY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return settings.ACCORD_MOBILITY_IMPORT_MAX_BYTES
 
 
 def can_import_for(user: User, institution: Institution) -> bool:

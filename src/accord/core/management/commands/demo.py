@@ -35,8 +35,9 @@ class Command(BaseCommand):
         if result.created_anything:
             self.stdout.write(
                 f"Demo loaded in {elapsed:.1f} s: {result.institutions} institutions, "
-                f"{result.units} units, {result.users} people and {result.agreements} "
-                "agreements added."
+                f"{result.units} units, {result.users} people, {result.agreements} "
+                f"agreements, {result.centers} research-center rows and {result.mobilities} "
+                "mobility rows added."
             )
         else:
             self.stdout.write("Demo data already loaded; nothing changed.")

@@ -1,5 +1,5 @@
 """An officer imports a file with a bad row, reads the report, fixes the row and imports it,
-in Chromium."""
+then sees the new Poland flow on the map and in the Sankey chart, in Chromium."""
 
 import pytest
 
@@ -10,14 +10,8 @@ from tests.mobility.test_import import csv_bytes, good_row
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-# The browser fixtures of tests/e2e, used here beside the other import tests.
-_orm_beside_playwright = e2e._orm_beside_playwright
-_no_stray_connections = e2e._no_stray_connections
-browser = e2e.browser
-new_page = e2e.new_page
 
-
-def test_officer_fixes_the_reported_row_and_imports_the_file(new_page, tmp_path):
+def test_officer_fixes_the_reported_row_imports_the_file_and_sees_the_flow(new_page, tmp_path):
     kaznu = InstitutionFactory(
         name="Al-Farabi Kazakh National University", slug="kaznu", schac_code="kaznu.kz"
     )
@@ -56,3 +50,20 @@ def test_officer_fixes_the_reported_row_and_imports_the_file(new_page, tmp_path)
 
     page.goto("/mobility/imports/")
     assert page.locator("table tbody tr").count() == 2
+
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.click("nav a:has-text('Flows')")
+    page.wait_for_url("**/analytics/mobility/")
+    destinations = page.locator("figure.flow-map[data-map=destinations]")
+    sankey = page.locator("figure:has(canvas[data-flow-chart=sankey])")
+    page.wait_for_selector("figure.flow-map[data-map=destinations].chart-drawn")
+    page.wait_for_selector("figure.chart-drawn:has(canvas[data-flow-chart=sankey])")
+    destinations.locator("summary").click()
+    poland = destinations.locator("tbody tr").first
+    assert poland.locator("th").inner_text() == "Poland"
+    assert "30" in poland.inner_text()
+    sankey.locator("summary").click()
+    first_flow = sankey.locator("tbody tr").first.inner_text().split("\t")
+    assert first_flow[:3] == ["Kazakhstan", "Poland", "30"]
+    assert errors == []
