@@ -22,16 +22,17 @@ def _orm_beside_playwright(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(autouse=True)
-def _no_stray_connections():
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections(django_db_setup, django_db_blocker):
     """The test body's ORM calls run beside Playwright's event loop, whose context can hold
     a connection of its own that nothing closes; on PostgreSQL it would keep the test
-    database from being dropped, so it is ended with the test."""
+    database from being dropped, so such connections are ended once the tests are done (not
+    after each test: the next test of the process may still be holding one of them)."""
     from django.db import connection
 
     yield
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
