@@ -116,7 +116,8 @@ def test_profile_runs_a_constant_number_of_queries(amina_client, amina, rows, co
         response = amina_client.get(PROFILE)
 
     assert response.status_code == 200
-    assert len(ctx.captured_queries) == 4  # session, user, memberships, tokens
+    # session, user, memberships, tokens, and the roles that decide the navigation
+    assert len(ctx.captured_queries) == 5
 
 
 # API tokens --------------------------------------------------------------------------------------

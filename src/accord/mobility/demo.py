@@ -372,9 +372,12 @@ class MobilityDemo:
             return_within_months=months,
             due_on=due,
         )
-        if mobility.returned_home:
-            obligation.status = ObligationStatus.FULFILLED
-            obligation.resolved_on = mobility.returned_on
+        if mobility.returned_home and mobility.returned_on:
+            # Back home in time; fulfilled once the years of work there are done.
+            worked_until = mobility.returned_on + dt.timedelta(days=365 * obligation.years_of_work)
+            if worked_until <= self.today:
+                obligation.status = ObligationStatus.FULFILLED
+                obligation.resolved_on = worked_until
         elif mobility.returned_home is False and due < self.today:
             if self.rng.random() < 0.35:
                 obligation.status = ObligationStatus.WAIVED
