@@ -1,0 +1,246 @@
+"""Return obligations and the reminders before they fall due."""
+
+import datetime as dt
+from smtplib import SMTPException
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accord.core.audit import audit_record
+from accord.core.models import Role, User
+
+from ..models import (
+    Mobility,
+    ObligationReminder,
+    ObligationStatus,
+    ReturnObligation,
+)
+from ._base import (
+    MAX_RETURN_MONTHS,
+    MAX_YEARS_OF_WORK,
+    RESOLUTIONS,
+    S,
+    _add,
+    _locked,
+    _require,
+    add_months,
+    logger,
+)
+
+
+def obligation_add(
+    *,
+    actor: User,
+    mobility: Mobility,
+    programme: str,
+    years_of_work: int,
+    return_within_months: int,
+) -> ReturnObligation:
+    """A programme's condition to come home and work there; due `return_within_months` after
+    the mobility's end."""
+    _require(
+        actor,
+        "mobility.manage_obligations",
+        mobility,
+        _("Only the home institution's admins, officers and coordinators manage obligations."),
+    )
+    errors: dict[str, list[str]] = {}
+    programme = " ".join(str(programme or "").split())
+    if not programme:
+        _add(errors, "programme", _("Name the programme that imposes the obligation."))
+    elif len(programme) > 200:
+        _add(errors, "programme", _("At most %(max)d characters.") % {"max": 200})
+    for name, value, low, high in (
+        ("years_of_work", years_of_work, 1, MAX_YEARS_OF_WORK),
+        ("return_within_months", return_within_months, 0, MAX_RETURN_MONTHS),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            _add(
+                errors,
+                name,
+                _("Give a whole number from %(low)d to %(high)d.") % {"low": low, "high": high},
+            )
+    with transaction.atomic():
+        current = _locked(mobility)
+        if current.status == S.CANCELLED:
+            _add(errors, "__all__", _("A cancelled mobility has no obligations."))
+        if errors:
+            raise ValidationError(errors)
+        obligation = ReturnObligation.objects.create(
+            mobility=current,
+            programme=programme,
+            years_of_work=years_of_work,
+            return_within_months=return_within_months,
+            due_on=add_months(current.end_date, return_within_months),
+        )
+        audit_record(
+            actor=actor,
+            action="mobility.obligation_added",
+            target=current,
+            changes={
+                "obligation": obligation.pk,
+                "programme": programme,
+                "years_of_work": years_of_work,
+                "return_within_months": return_within_months,
+                "due_on": obligation.due_on,
+            },
+        )
+    return obligation
+
+
+def obligation_resolve(
+    *, actor: User, obligation: ReturnObligation, status: str, note: str = ""
+) -> ReturnObligation:
+    """pending -> fulfilled | breached | waived; a waiver says why."""
+    mobility = obligation.mobility
+    _require(
+        actor,
+        "mobility.manage_obligations",
+        mobility,
+        _("Only the home institution's admins, officers and coordinators manage obligations."),
+    )
+    errors: dict[str, list[str]] = {}
+    note = str(note or "").strip()
+    if status not in RESOLUTIONS:
+        _add(
+            errors,
+            "status",
+            _("%(value)s is not one of: %(choices)s.")
+            % {"value": status or "—", "choices": ", ".join(str(s) for s in RESOLUTIONS)},
+        )
+    if status == ObligationStatus.WAIVED and not note:
+        _add(errors, "note", _("Say why the obligation is waived."))
+    with transaction.atomic():
+        current = ReturnObligation.objects.select_for_update().get(pk=obligation.pk)
+        if current.status != ObligationStatus.PENDING:
+            _add(
+                errors,
+                "status",
+                _("The obligation is already %(status)s.")
+                % {"status": current.get_status_display().lower()},
+            )
+        if errors:
+            raise ValidationError(errors)
+        current.status = status
+        current.note = note
+        current.resolved_on = timezone.localdate()
+        current.save(update_fields=["status", "note", "resolved_on"])
+        changes: dict[str, Any] = {
+            "obligation": current.pk,
+            "programme": current.programme,
+            "status": [ObligationStatus.PENDING.value, status],
+        }
+        if note:
+            changes["note"] = note
+        audit_record(
+            actor=actor, action="mobility.obligation_resolved", target=mobility, changes=changes
+        )
+    obligation.status, obligation.note, obligation.resolved_on = (
+        current.status,
+        current.note,
+        current.resolved_on,
+    )
+    return current
+
+
+def _mobility_url(mobility: Mobility) -> str:
+    return f"{settings.SITE_URL}{reverse('mobility:detail', kwargs={'pk': mobility.pk})}"
+
+
+def _send_obligation_reminder(officer: User, obligation: ReturnObligation, days_left: int) -> None:
+    mobility = obligation.mobility
+    with translation.override(officer.language or settings.LANGUAGE_CODE):
+        subject = _("Return obligation of %(name)s falls due on %(date)s") % {
+            "name": mobility.full_name,
+            "date": obligation.due_on.isoformat(),
+        }
+        body = _(
+            "Dear %(officer)s,\n\n"
+            "%(name)s (%(institution)s) has a %(programme)s return obligation: %(years)d years "
+            "of work at home, returning by %(date)s, in %(days)d days.\n"
+            "Record whether it is fulfilled:\n%(url)s\n\n"
+            "Accord"
+        ) % {
+            "officer": officer.get_full_name() or officer.username,
+            "name": mobility.full_name,
+            "institution": mobility.home_institution.name,
+            "programme": obligation.programme,
+            "years": obligation.years_of_work,
+            "date": obligation.due_on.isoformat(),
+            "days": days_left,
+            "url": _mobility_url(mobility),
+        }
+    send_mail(subject, body, None, [officer.email])
+
+
+def obligation_reminders_send(*, today: dt.date | None = None) -> int:
+    """Remind the home institution's admins and officers of a pending obligation's due date,
+    once per threshold (settings.ACCORD_REMINDER_DAYS; the nearest reached). The reminder's
+    row is written in the mails' transaction, so no run sends anything twice. Returns the
+    number of obligations reminded of."""
+    today = today or timezone.localdate()
+    thresholds = sorted(set(settings.ACCORD_REMINDER_DAYS))
+    if not thresholds:
+        return 0
+    obligations = (
+        ReturnObligation.objects.filter(
+            status=ObligationStatus.PENDING,
+            due_on__gte=today,
+            due_on__lte=today + dt.timedelta(days=thresholds[-1]),
+        )
+        .exclude(mobility__status=S.CANCELLED)
+        .select_related("mobility__home_institution")
+        .order_by("due_on", "pk")
+    )
+    officers_by_institution: dict[int, list[User]] = {}
+    sent = 0
+    for obligation in obligations:
+        days_left = (obligation.due_on - today).days
+        days_before = min(n for n in thresholds if days_left <= n)
+        key = {"obligation": obligation, "days_before": days_before, "due_on": obligation.due_on}
+        if ObligationReminder.objects.filter(**key).exists():
+            continue
+        institution_id = obligation.mobility.home_institution_id
+        if institution_id not in officers_by_institution:
+            officers_by_institution[institution_id] = list(
+                User.objects.filter(
+                    memberships__institution_id=institution_id,
+                    memberships__role__in=(Role.ADMIN, Role.OFFICER),
+                    is_active=True,
+                )
+                .exclude(email="")
+                .distinct()
+                .order_by("pk")
+            )
+        officers = officers_by_institution[institution_id]
+        if not officers:
+            continue
+        try:
+            with transaction.atomic():
+                ObligationReminder.objects.create(**key)
+                audit_record(
+                    actor=None,
+                    action="mobility.reminder_sent",
+                    target=obligation.mobility,
+                    changes={
+                        "obligation": obligation.pk,
+                        "programme": obligation.programme,
+                        "days_before": days_before,
+                        "to": [officer.email for officer in officers],
+                    },
+                )
+                for officer in officers:
+                    _send_obligation_reminder(officer, obligation, days_left)
+        except IntegrityError:
+            continue  # another run sent this one
+        except (SMTPException, OSError):
+            logger.exception("Obligation reminder for %s not sent; retried next run", obligation.pk)
+            continue
+        sent += 1
+    return sent
