@@ -186,6 +186,26 @@ def _decided(current: Booking, booking: Booking, actor: User) -> None:
         setattr(booking, name, getattr(current, name))
 
 
+def _decide(
+    *, actor: User, booking: Booking, current: Booking, status: B, reason: str | None = None
+) -> str:
+    """Move the locked `current` to `status`, audited and told to the other side; returns
+    the status it had."""
+    before = current.status
+    current.status = status
+    fields = ["status", "decided_by", "decided_at", "updated_at"]
+    changes: dict[str, object] = {"status": [before, status.value]}
+    if reason is not None:
+        current.decision_reason = reason
+        fields.append("decision_reason")
+        changes["reason"] = reason
+    _decided(current, booking, actor)
+    current.save(update_fields=fields)
+    audit_record(actor=actor, action=f"booking.{status.value}", target=current, changes=changes)
+    mails.notify(current, status.value, reason=reason or "", skip=[actor])
+    return before
+
+
 def booking_approve(*, actor: User, booking: Booking) -> Booking:
     """Approve a requested booking; a manager of its center only. Refused when the slot has
     meanwhile filled up to the capacity (checked under the facility's lock)."""
@@ -213,16 +233,7 @@ def booking_approve(*, actor: User, booking: Booking) -> Booking:
                     % {"when": _when(current.starts_at), "capacity": facility.capacity}
                 }
             )
-        current.status = B.APPROVED
-        _decided(current, booking, actor)
-        current.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="booking.approved",
-            target=current,
-            changes={"status": [B.REQUESTED.value, B.APPROVED.value]},
-        )
-        mails.notify(current, "approved", skip=[actor])
+        _decide(actor=actor, booking=booking, current=current, status=B.APPROVED)
     return booking
 
 
@@ -241,20 +252,7 @@ def booking_reject(*, actor: User, booking: Booking, reason: str) -> Booking:
                     % {"status": B(current.status).label}
                 }
             )
-        before = current.status
-        current.status = B.REJECTED
-        current.decision_reason = reason
-        _decided(current, booking, actor)
-        current.save(
-            update_fields=["status", "decision_reason", "decided_by", "decided_at", "updated_at"]
-        )
-        audit_record(
-            actor=actor,
-            action="booking.rejected",
-            target=current,
-            changes={"status": [before, B.REJECTED.value], "reason": reason},
-        )
-        mails.notify(current, "rejected", reason=reason, skip=[actor])
+        _decide(actor=actor, booking=booking, current=current, status=B.REJECTED, reason=reason)
     return booking
 
 
@@ -278,20 +276,9 @@ def booking_cancel(*, actor: User, booking: Booking, reason: str = "") -> Bookin
                     % {"status": B(current.status).label}
                 }
             )
-        before = current.status
-        current.status = B.CANCELLED
-        current.decision_reason = reason
-        _decided(current, booking, actor)
-        current.save(
-            update_fields=["status", "decision_reason", "decided_by", "decided_at", "updated_at"]
+        before = _decide(
+            actor=actor, booking=booking, current=current, status=B.CANCELLED, reason=reason
         )
-        audit_record(
-            actor=actor,
-            action="booking.cancelled",
-            target=current,
-            changes={"status": [before, B.CANCELLED.value], "reason": reason},
-        )
-        mails.notify(current, "cancelled", reason=reason, skip=[actor])
         if before == B.APPROVED:
             _promote_waiting(facility, current)
     return booking
