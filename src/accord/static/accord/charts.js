@@ -180,4 +180,7 @@
     renderAll(document);
   }
   document.addEventListener("htmx:load", function (event) { renderAll(event.target); });
+
+  // Shared with the other chart scripts (mobility_flows.js), loaded after this one.
+  window.AccordCharts = { blue: blue, readData: readData, loadAtlas: loadAtlas };
 })();

@@ -1,12 +1,11 @@
 /* Accord mobility flows: draws <canvas data-flow-chart="map|sankey|stacked|hbar|rate|hrate|doughnut"
  * data-source="ID"> from the JSON of a json_script element, and switches the world map between
- * outgoing and incoming. Needs Chart.js, chartjs-chart-geo and chartjs-chart-sankey. Every chart's
+ * outgoing and incoming. Needs Chart.js, chartjs-chart-geo, chartjs-chart-sankey and charts.js. Every chart's
  * figures are also in the table next to it, which stays open when this script does not run.
  * Suppressed counts arrive as null: maps draw them in a light grey and say "<5". */
 (function () {
   "use strict";
 
-  var STOPS = [[198, 219, 239], [66, 146, 198], [8, 48, 107]];
   var EMPTY = "#e6eaef";
   var SUPPRESSED = "#c9ced6";
   var PALETTE = ["#1d5c8f", "#e8833a", "#2a9d8f", "#9b7ec8", "#e9c46a", "#8ab17d", "#79b4dd", "#d1606b"];
@@ -14,31 +13,13 @@
   var LINE = "#0b2540";
   var OBLIGATION_COLORS = { pending: "#e9c46a", fulfilled: "#2a9d8f", breached: "#d1606b", waived: "#b8c2cc" };
   var ANTARCTICA = "010";
-  var atlases = {};
 
   document.documentElement.classList.add("js-flows");
 
-  function blue(t) {
-    var x = Math.max(0, Math.min(1, t)) * (STOPS.length - 1);
-    var i = Math.min(Math.floor(x), STOPS.length - 2), f = x - i;
-    var rgb = STOPS[i].map(function (from, k) { return Math.round(from + (STOPS[i + 1][k] - from) * f); });
-    return "rgb(" + rgb.join(",") + ")";
-  }
-
-  function readData(canvas) {
-    var source = document.getElementById(canvas.dataset.source || "");
-    return source ? JSON.parse(source.textContent) : null;
-  }
-
-  function loadAtlas(url) {
-    if (!atlases[url]) {
-      atlases[url] = fetch(url, { credentials: "same-origin" }).then(function (response) {
-        if (!response.ok) { throw new Error("atlas " + response.status); }
-        return response.json();
-      });
-    }
-    return atlases[url];
-  }
+  // The colour scale, data reading and atlas loading of charts.js.
+  var blue = window.AccordCharts.blue;
+  var readData = window.AccordCharts.readData;
+  var loadAtlas = window.AccordCharts.loadAtlas;
 
   function number(value) {
     return value === null || value === undefined ? "" : value.toLocaleString();
