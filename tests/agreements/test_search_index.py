@@ -3,16 +3,21 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accord.agreements.filters import AgreementFilterForm, search_condition
 from accord.agreements.models import Agreement
 from accord.agreements.selectors import agreements_page, agreements_visible_to
+from accord.core.search_index import sqlite_has_trigram_fts
+from accord.institutions.models import Institution
 from tests.factories import AgreementFactory, InstitutionFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
-# Through the trigram indexes (PostgreSQL only), and testing each agreement (both databases).
-PLANS = [False, *([True] if connection.vendor == "postgresql" else [])]
+SQLITE_FTS = connection.vendor == "sqlite" and sqlite_has_trigram_fts()
+# Testing each agreement (both databases), and through the trigram indexes: PostgreSQL's
+# union (forced), SQLite's FTS5 tables (its default for terms of three characters or more).
+PLANS = [False, True if connection.vendor == "postgresql" else None]
 
 
 @pytest.fixture
@@ -156,3 +161,76 @@ def test_both_search_texts_have_a_trigram_index_on_postgresql(db):
         rows = cursor.fetchall()
     assert [table for table, _ in rows] == ["agreements_agreement", "institutions_institution"]
     assert all("gin_trgm_ops" in definition for _, definition in rows)
+
+
+# Terms the FTS5 query syntax would read as operators, prefixes or columns, LIKE wildcards,
+# scripts whose case SQLite's LIKE does not fold, and runs of spaces and punctuation.
+ODD_TERMS = [
+    'say "hello"',
+    '"',
+    "a*b",
+    "near(",
+    "one or two",
+    "one and two",
+    "not-so",
+    "^start",
+    "search_text:x",
+    "100%_sure",
+    "straße",
+    "i̇stanbul",
+    "ǆemal",
+    "ёлка",
+    "  ",
+    "…",
+    "日本語",
+]
+
+
+@pytest.mark.parametrize("term", ODD_TERMS)
+def test_odd_terms_find_the_same_agreements_by_every_plan(db, term):
+    AgreementFactory(title='We say "hello" (a*b) near( one or two, one and two')
+    AgreementFactory(title="A not-so ^start search_text:x, 100%_sure")
+    AgreementFactory(title="Straße nach İstanbul, ǆemal")
+    AgreementFactory(
+        title="ЁЛКА and ёлка… 日本語の協定", parties=[InstitutionFactory(name="ǅemal")]
+    )
+    AgreementFactory(title="Nothing  in   common")
+    results = [found(term, indexed) for indexed in PLANS]
+    assert all(result == results[0] for result in results), results
+
+
+@pytest.mark.skipif(not SQLITE_FTS, reason="the FTS5 trigram tables are SQLite's")
+def test_sqlite_searches_through_its_trigram_tables_and_short_terms_without(register):
+    with CaptureQueriesContext(connection) as queries:
+        assert searched("warszawski") == sorted([register["exchange"], register["joint"]])
+    (sql,) = [query["sql"] for query in queries.captured_queries]
+    assert '"agreements_agreement_fts" MATCH' in sql
+    assert '"institutions_institution_fts" MATCH' in sql
+    assert " LIKE " not in sql
+    with CaptureQueriesContext(connection) as queries:
+        assert searched("ра") == sorted([register["memorandum"], register["joint"]])
+    assert "MATCH" not in queries.captured_queries[0]["sql"]
+
+
+@pytest.mark.skipif(not SQLITE_FTS, reason="the FTS5 trigram tables are SQLite's")
+def test_sqlite_trigram_tables_follow_every_write_to_the_search_texts(register, warsaw):
+    agreement = Agreement.objects.get(title=register["alone"])
+    agreement.title = "Library Access and Reading Rooms"
+    agreement.search_text = agreement.compute_search_text()
+    agreement.save()
+    assert found("reading room", None) == [agreement.title]
+    assert found("library access", None) == [agreement.title]
+
+    Agreement.objects.filter(pk=agreement.pk).update(search_text="renamed")
+    assert found("reading room", None) == []
+    assert found("renamed", None) == [agreement.title]
+
+    bulk = Agreement.objects.bulk_create([Agreement(title="Bulk", search_text="bulk written")])
+    assert found("bulk written", None) == ["Bulk"]
+    Agreement.objects.filter(pk__in=[bulk[0].pk, agreement.pk]).delete()
+    assert found("bulk written", None) == []
+    assert found("renamed", None) == []
+
+    Institution.objects.filter(pk=warsaw.pk).update(search_text="uniwersytet w stolicy")
+    assert found("warszawski", None) == []
+    assert found("stolicy", None) == sorted([register["exchange"], register["joint"]])

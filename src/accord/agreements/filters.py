@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from accord.core.search_index import fts_matches, fts_usable
 from accord.institutions.models import Institution
 
 from .forms import PlainNumberInput, PlainSelect, PlainTextInput
@@ -66,8 +67,14 @@ def search_condition(term: str, using: str = DEFAULT_DB_ALIAS, *, indexed: bool 
     institutions 0002), which the list then probes. Otherwise the title is tested on each
     agreement the list walks newest first, so that a page, and the capped count, stop after
     enough matches. By default indexed on PostgreSQL for a term with a trigram that few
-    titles hold; never on SQLite, which has no such index (there the union reads every
-    agreement). Both give the same agreements, each once."""
+    titles hold. On SQLite (by default, for a term of three characters or more) the titles
+    and the institutions matching are read from their FTS5 trigram tables (migrations
+    agreements 0003 and institutions 0003), two `pk IN` the list probes. All give the same
+    agreements, each once."""
+    if indexed is None and fts_usable(connections[using].vendor, term):
+        titled = fts_matches(Agreement._meta.db_table, term)
+        named = fts_matches(Institution._meta.db_table, term)
+        return Q(pk__in=titled) | Q(pk__in=party_agreement_ids(institution_id__in=named))
     matching = Institution.objects.filter(search_text__contains=term).order_by().values("pk")
     if indexed is None:
         indexed = (
