@@ -31,7 +31,7 @@ def main() -> None:
         page.screenshot(path=OUT / "public-page.png")
         page.goto(f"{BASE}/analytics/mobility/?country=KZ")
         page.wait_for_selector("figure.chart-drawn:has(canvas[data-flow-chart=sankey])")
-        page.screenshot(path=OUT / "mobility-flows.png", full_page=False, clip=FLOWS_CLIP)
+        page.screenshot(path=OUT / "mobility-flows.png", full_page=True, clip=FLOWS_CLIP)
         page.click("text=Log out")
         page.goto(f"{BASE}/accounts/login/")
         page.fill("#id_username", "anas-researcher")
