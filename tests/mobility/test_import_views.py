@@ -92,6 +92,20 @@ def test_upload_with_a_bad_row_shows_the_report_and_imports_nothing(
     assert rows_out[1][:2] == ["3", "host_institution"]
 
 
+def test_report_is_written_in_the_uploaders_language(
+    client, kaznu, warsaw, django_capture_on_commit_callbacks
+):
+    officer = MembershipFactory(institution=kaznu, role="officer", user__language="ru").user
+    client.force_login(officer)
+    rows = [good_row(1, end_date="2020-01-01")]
+
+    upload(client, kaznu, csv_bytes(rows), capture=django_capture_on_commit_callbacks)
+
+    (error,) = MobilityImport.objects.get().report["errors"]
+    assert error["field"] == "end_date"
+    assert error["message"] == "Окончание не может быть раньше начала."
+
+
 def test_running_import_page_polls_its_progress(officer_client, kaznu):
     mobility_import = MobilityImport.objects.create(
         institution=kaznu,

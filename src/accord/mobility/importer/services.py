@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accord.core.audit import audit_record
@@ -141,6 +141,14 @@ def mobility_import_run(*, import_id: int) -> str:
         ImportStatus.FAILED,
     ):
         return "gone" if mobility_import is None else mobility_import.status
+    # The report is read by the person who uploaded the file: written in their language.
+    uploader = mobility_import.created_by
+    with translation.override(uploader.language if uploader else settings.LANGUAGE_CODE):
+        return _run(mobility_import)
+
+
+def _run(mobility_import: MobilityImport) -> str:
+    import_id = mobility_import.pk
     MobilityImport.objects.filter(pk=import_id).update(
         status=ImportStatus.RUNNING, started_at=timezone.now(), rows_done=0
     )
