@@ -186,6 +186,30 @@ def test_waiting_list_on_a_facility_for_three_fills_each_freed_place_in_turn(
     )
 
 
+def test_raising_the_capacity_gives_the_new_places_to_the_oldest_waiting(
+    django_capture_on_commit_callbacks,
+):
+    world = build_world(capacity=1)
+    start = at(next_monday(), 10)
+    services.booking_approve(actor=world.manager, booking=request(world, world.guest, start))
+    first = request(world, member(world.host), start, waitlist=True)
+    second = request(world, member(world.host), start, waitlist=True)
+    third = request(world, member(world.host), start, waitlist=True)
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.facility_update(actor=world.manager, facility=world.facility, capacity=3)
+
+    statuses = [Booking.objects.get(pk=b.pk).status for b in (first, second, third)]
+    assert statuses == [B.REQUESTED, B.REQUESTED, B.WAITLISTED]
+    assert sorted(m.to[0] for m in mail.outbox if "freed up" in m.subject) == sorted(
+        [first.requester.email, second.requester.email]
+    )
+    # Lowering it promotes nobody.
+    services.facility_update(actor=world.manager, facility=world.facility, capacity=2)
+    assert Booking.objects.get(pk=third.pk).status == B.WAITLISTED
+
+
 def test_approval_mail_names_the_facility_and_time_to_the_requester(
     django_capture_on_commit_callbacks,
 ):

@@ -34,7 +34,15 @@ from ._base import (
     _raise,
     _require_manager,
 )
-from .checks import _choose_grant, _occurrences, _range_problems, _when, is_full, overlapping
+from .checks import (
+    _choose_grant,
+    _occurrences,
+    _range_problems,
+    _when,
+    is_full,
+    overlapping,
+    peak_overlap,
+)
 
 # Bookings ------------------------------------------------------------------------------------
 
@@ -293,19 +301,45 @@ def _promote_waiting(facility: Facility, freed: Booking) -> Booking | None:
     for candidate in waiting:
         if is_full(facility, candidate.starts_at, candidate.ends_at):
             continue
-        candidate.status = B.REQUESTED
-        candidate.save(update_fields=["status", "updated_at"])
-        candidate.facility = facility
-        audit_record(
-            actor=None,
-            action="booking.promoted",
-            target=candidate,
-            changes={"status": [B.WAITLISTED.value, B.REQUESTED.value], "freed_by": freed.pk},
-        )
-        mails.notify(candidate, "promoted", managers=False)
-        mails.notify(candidate, "requested", requester=False)
+        _promote(candidate, facility, changes={"freed_by": freed.pk})
         return candidate
     return None
+
+
+def waiting_list_promote_after_capacity_rise(facility: Facility) -> list[Booking]:
+    """After a facility's capacity rose: the waiting requests ahead, oldest first, become
+    requests again while their time has room for them beside the approved and the requested
+    ones (the manager still decides each). Call inside the transaction that locked the
+    facility's row."""
+    promoted = []
+    waiting = (
+        Booking.objects.filter(facility=facility, status=B.WAITLISTED, starts_at__gt=timezone.now())
+        .select_related("requester", "institution")
+        .order_by("created_at", "pk")
+    )
+    for candidate in waiting:
+        taken = overlapping(
+            facility, candidate.starts_at, candidate.ends_at, (B.APPROVED, B.REQUESTED)
+        ).values_list("starts_at", "ends_at")
+        if peak_overlap(list(taken), candidate.starts_at, candidate.ends_at) >= facility.capacity:
+            continue
+        _promote(candidate, facility, changes={"capacity": facility.capacity})
+        promoted.append(candidate)
+    return promoted
+
+
+def _promote(candidate: Booking, facility: Facility, *, changes: dict[str, object]) -> None:
+    candidate.status = B.REQUESTED
+    candidate.save(update_fields=["status", "updated_at"])
+    candidate.facility = facility
+    audit_record(
+        actor=None,
+        action="booking.promoted",
+        target=candidate,
+        changes={"status": [B.WAITLISTED.value, B.REQUESTED.value], **changes},
+    )
+    mails.notify(candidate, "promoted", managers=False)
+    mails.notify(candidate, "requested", requester=False)
 
 
 def bookings_complete_past(now: dt.datetime | None = None) -> int:

@@ -34,6 +34,7 @@ from ._base import (
     _raise,
     _require_manager,
 )
+from .bookings import waiting_list_promote_after_capacity_rise
 
 # Centers -------------------------------------------------------------------------------------
 
@@ -297,6 +298,8 @@ def facility_update(*, actor: User, facility: Facility, **fields: Any) -> Facili
     }
     values = _clean_facility(merged)
     with transaction.atomic():
+        # Locked like an approval locks it: the capacity cannot change under a decision.
+        locked = Facility.objects.select_for_update().get(pk=facility.pk)
         before = snapshot(facility, values)
         for name, value in values.items():
             setattr(facility, name, value)
@@ -304,6 +307,8 @@ def facility_update(*, actor: User, facility: Facility, **fields: Any) -> Facili
         changes = diff(before, snapshot(facility, values))
         if changes:
             audit_record(actor=actor, action="facility.updated", target=facility, changes=changes)
+        if facility.capacity > locked.capacity:
+            waiting_list_promote_after_capacity_rise(facility)
     return facility
 
 
