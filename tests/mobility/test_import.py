@@ -198,6 +198,7 @@ def test_agreement_must_join_both_institutions(kaznu, warsaw):
         ({"home_unit": "No such faculty"}, "home_unit"),
         ({"home_institution": "uw.edu.pl"}, "home_institution"),
         ({"returned_home": "maybe"}, "returned_home"),
+        ({"funding": "agreement"}, "agreement"),
     ],
 )
 def test_bad_row_is_reported_by_row_and_field(kaznu, warsaw, changes, field):

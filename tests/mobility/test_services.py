@@ -105,6 +105,16 @@ def test_end_before_start_is_rejected(home_officer, home, host):
     assert errors_of(raised) == {"end_date": ["The end cannot be before the start."]}
 
 
+def test_the_agreements_own_funds_need_an_agreement(home_officer, home, host):
+    with pytest.raises(ValidationError) as raised:
+        services.mobility_create(actor=home_officer, **values(home, host, funding="agreement"))
+
+    assert errors_of(raised) == {
+        "agreement": ["Name the agreement whose own funds pay for this mobility."]
+    }
+    assert Mobility.objects.count() == 0
+
+
 def test_host_equal_to_home_is_rejected(home_officer, home):
     with pytest.raises(ValidationError) as raised:
         services.mobility_create(actor=home_officer, **values(home, home))

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from accord.agreements.provisions import isced_label
 
 EQF_LEVELS = range(1, 9)
+# Funding.AGREEMENT, spelled here so that models can import these checks.
+AGREEMENT_FUNDS = "agreement"
 # Academic years begin on 1 September: a mobility starting in February 2026 is in 2025/2026.
 ACADEMIC_YEAR_FIRST_MONTH = 9
 
@@ -29,6 +31,8 @@ def mobility_problems(
     eqf_level: int | None = None,
     isced_code: str = "",
     birth_date: dt.date | None = None,
+    funding: str = "",
+    has_agreement: bool = True,
     today: dt.date | None = None,
 ) -> dict[str, str]:
     """What is wrong with these values, by field; empty when nothing is."""
@@ -48,4 +52,6 @@ def mobility_problems(
         }
     if birth_date and birth_date > today:
         problems["birth_date"] = _("The date of birth cannot be in the future.")
+    if funding == AGREEMENT_FUNDS and not has_agreement:
+        problems["agreement"] = _("Name the agreement whose own funds pay for this mobility.")
     return problems

@@ -434,6 +434,9 @@ class MobilityDemo:
         if mobility.status == MobilityStatus.CANCELLED:
             mobility.cancellation_reason = "Withdrew before departure."
         self._agreement(mobility, home, host)
+        if mobility.funding == Funding.AGREEMENT and mobility.agreement is None:
+            # No agreement between the two: someone else pays.
+            mobility.funding, mobility.programme = Funding.SELF_FUNDED, ""
         self._return(mobility)
         self._obligation(mobility)
         return mobility

@@ -118,6 +118,8 @@ def _list_labels() -> _ListLabels:
     language = get_language() or settings.LANGUAGE_CODE
     labels = _LIST_LABELS.get(language)
     if labels is None:
+        # Outside the f-string below, where makemessages would not find it.
+        not_set = escape(_("not set"))
         labels = _LIST_LABELS[language] = _ListLabels(
             kinds={value: escape(str(label)) for value, label in AgreementKind.choices},
             statuses={value: escape(str(label)) for value, label in AgreementStatus.choices},
@@ -125,7 +127,7 @@ def _list_labels() -> _ListLabels:
             countries={code: escape(name) for code, name in country_names().items()},
             # The "j M Y" date format's month abbreviations.
             months=["", *(escape(str(MONTHS_3[month]).title()) for month in range(1, 13))],
-            not_set=f'<span class="muted">{escape(_("not set"))}</span>',
+            not_set=f'<span class="muted">{not_set}</span>',
         )
     return labels
 

@@ -324,6 +324,8 @@ class RowChecker:
                 eqf_level=values["eqf_level"],
                 isced_code=values["isced_code"],
                 birth_date=values["birth_date"],
+                funding=values.get("funding") or "",
+                has_agreement=bool(raw["agreement"]),
                 today=self.today,
             ).items()
         )

@@ -217,6 +217,8 @@ def _check_record(
         eqf_level=mobility.eqf_level if isinstance(mobility.eqf_level, int) else None,
         isced_code=mobility.isced_code,
         birth_date=mobility.birth_date if isinstance(mobility.birth_date, dt.date) else None,
+        funding=mobility.funding,
+        has_agreement=mobility.agreement_id is not None or mobility.provision_id is not None,
         today=today,
     ).items():
         _add(errors, name, message)
