@@ -551,3 +551,31 @@ def test_rows_of_a_workbook_that_declares_no_size_are_counted():
     workbook.save(buffer)
 
     assert reading.count_rows(opener_of(buffer.getvalue()), "xlsx") == 1200
+
+
+def test_a_million_row_file_is_checked_as_a_stream(kaznu, warsaw, tmp_path):
+    # The file is written and read a row at a time; the write pass is the benchmark's
+    # (bench/mobility_import.py), this proves the check goes through a file of that size.
+    path = tmp_path / "million.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(COLUMN_NAMES), extrasaction="ignore")
+        writer.writeheader()
+        template = good_row(0)
+        for number in range(1, 1_000_001):
+            template["external_id"] = f"KZ-{number:07d}"
+            template["family_name"] = f"Nurlanova {number}"
+            template["email"] = f"student{number}@example.org"
+            writer.writerow(template)
+    progress: list[int] = []
+
+    checked = check_file(
+        lambda: path.open("rb"),
+        "csv",
+        institution=kaznu,
+        today=TODAY,
+        on_progress=progress.append,
+    )
+
+    assert checked.ok, checked.report()
+    assert checked.rows == 1_000_000
+    assert progress[-1] == 1_000_000
