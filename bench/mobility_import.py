@@ -105,7 +105,8 @@ def generated_rows(count: int, prefix: str) -> Any:
     isced = sorted(code for code in _isced() if len(code) == 4)
     hosts = host_rows()
     kinds = ["degree_study", "semester_exchange", "traineeship", "research_stay"]
-    fundings = ["government", "scholarship", "agreement", "self_funded"]
+    # Rows name no agreement, so none is paid from an agreement's own funds.
+    fundings = ["government", "scholarship", "self_funded"]
     statuses = ["planned", "nominated", "ongoing"]
     first = dt.date(2015, 9, 1)
     yield list(COLUMN_NAMES)

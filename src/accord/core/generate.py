@@ -490,7 +490,8 @@ MOBILITY_KINDS = (
     ("training", 4),
     ("research_stay", 3),
 )
-MOBILITY_FUNDING = (("self_funded", 40), ("scholarship", 25), ("agreement", 20), ("government", 15))
+# No "agreement" funding: generated mobilities fall under no agreement, and that funding needs one.
+MOBILITY_FUNDING = (("self_funded", 45), ("scholarship", 30), ("government", 25))
 MOBILITY_FIRST_YEAR = 2015
 
 
