@@ -11,10 +11,11 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from accord.core.search_index import fts_matches, fts_usable
+from accord.core.validators import normalize_country_code, validate_country_code
 from accord.institutions.models import Institution
+from accord.institutions.selectors import institution_by_key
 
 from .forms import PlainNumberInput, PlainSelect, PlainTextInput
 from .models import (
@@ -167,19 +168,15 @@ class AgreementFilterForm(forms.Form):
         return " ".join(self.cleaned_data["search"].split()).lower()
 
     def clean_country(self) -> str:
-        code = self.cleaned_data["country"].strip().upper()
-        if code and code not in dict(countries):
-            raise forms.ValidationError(
-                _("%(code)s is not an ISO 3166 country code (such as KZ, AZ, PL).") % {"code": code}
-            )
+        code = normalize_country_code(self.cleaned_data["country"])
+        validate_country_code(code)
         return code
 
     def clean_institution(self) -> Institution | None:
         value = self.cleaned_data["institution"].strip()
         if not value:
             return None
-        lookup = {"pk": int(value)} if value.isdigit() else {"slug": value}
-        institution = Institution.objects.filter(**lookup).only("pk", "slug", "name").first()
+        institution = institution_by_key(value)
         if institution is None:
             raise forms.ValidationError(_("No institution %(value)s.") % {"value": value})
         return institution

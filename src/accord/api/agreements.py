@@ -17,6 +17,7 @@ from accord.agreements.filters import AgreementFilterForm
 from accord.agreements.models import Agreement, AgreementParty, Provision
 from accord.core.models import User
 from accord.institutions.models import Institution
+from accord.institutions.selectors import institution_by_key
 
 from .agreement_schemas import (
     AgreementCreateIn,
@@ -67,8 +68,7 @@ def _fresh_detail(request: HttpRequest, agreement_id: int) -> dict[str, Any]:
 
 def _institution_by_key(key: int | str, field: str) -> Institution:
     text = str(key).strip()
-    lookup = {"pk": int(text)} if text.isdigit() else {"slug": text}
-    institution = Institution.objects.filter(**lookup).first()
+    institution = institution_by_key(text)
     if institution is None:
         raise ValidationError({field: gettext("No institution %(key)s.") % {"key": text}})
     return institution

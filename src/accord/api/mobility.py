@@ -15,8 +15,9 @@ from accord.agreements import selectors as agreement_selectors
 from accord.agreements.models import Provision
 from accord.core.models import User
 from accord.institutions.models import Institution, Unit
+from accord.institutions.selectors import institution_by_key
 from accord.mobility import selectors, services
-from accord.mobility.forms import MobilityFilterForm, institution_by_key
+from accord.mobility.forms import MobilityFilterForm
 from accord.mobility.models import (
     Funding,
     Mobility,

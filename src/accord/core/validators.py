@@ -184,3 +184,20 @@ def validate_erasmus_code(value: str) -> None:
             code="invalid_city",
             params={**example, "rest": rest},
         )
+
+
+def normalize_country_code(value: object) -> str:
+    """` kz ` -> `KZ`."""
+    return str(value or "").strip().upper()
+
+
+def validate_country_code(code: str) -> None:
+    """An ISO 3166 alpha-2 code of a country django-countries knows (Kosovo's XK included)."""
+    from django_countries import countries
+
+    if code and code not in dict(countries):
+        raise ValidationError(
+            _("%(code)s is not an ISO 3166 country code (such as KZ, AZ, PL)."),
+            code="invalid_country",
+            params={"code": code},
+        )

@@ -7,7 +7,6 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -21,6 +20,7 @@ from accord.core.validators import (
 )
 
 from .models import Institution, InstitutionKind, Unit, UnitKind
+from .selectors import institution_by_key
 
 # Languages offered for names besides the main name (the site's languages but English).
 NAME_LANGUAGES = [(code, label) for code, label in settings.LANGUAGES if code != "en"]
@@ -98,7 +98,7 @@ class ParentField(forms.CharField):
         if not text:
             return None
         text = text.strip().lower()
-        institution = Institution.objects.filter(Q(slug=text) | Q(schac_code=text)).first()
+        institution = institution_by_key(text)
         if institution is None:
             raise ValidationError(
                 self.error_messages["unknown"], code="unknown", params={"value": text}

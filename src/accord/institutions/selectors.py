@@ -50,6 +50,24 @@ def institution_search(
     return queryset
 
 
+def institution_by_key(key: str | int) -> Institution | None:
+    """The institution a person or a file names by its id, slug, SCHAC code (internet domain)
+    or ROR id (or its URL); None when there is none."""
+    text = str(key).strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return Institution.objects.filter(pk=int(text)).first()
+    lowered = text.lower()
+    return (
+        Institution.objects.filter(
+            Q(slug=lowered) | Q(schac_code=lowered.rstrip(".")) | Q(ror_id=normalize_ror_id(text))
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
 def institution_get(slug: str) -> Institution:
     """The institution with this slug, or 404."""
     try:

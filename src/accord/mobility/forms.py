@@ -15,7 +15,9 @@ from accord.agreements.models import Agreement, AgreementParty, Provision, Provi
 from accord.agreements.provisions import isced_fields, provision_summary
 from accord.core.memberships import staff_institution_ids
 from accord.core.models import User
+from accord.core.validators import normalize_country_code, validate_country_code
 from accord.institutions.models import Institution, Unit
+from accord.institutions.selectors import institution_by_key
 
 from .checks import mobility_problems
 from .models import (
@@ -35,23 +37,6 @@ AGREEMENT_CHOICES_LIMIT = 300
 
 def _choices(choices: list[tuple[str, Any]], empty: Any) -> list[tuple[str, Any]]:
     return [("", empty), *choices]
-
-
-def institution_by_key(key: str) -> Institution | None:
-    """The institution with this id, slug, SCHAC code or ROR id, or None."""
-    key = key.strip()
-    if not key:
-        return None
-    if key.isdigit():
-        return Institution.objects.filter(pk=int(key)).first()
-    lowered = key.lower()
-    return (
-        Institution.objects.filter(
-            Q(slug=lowered) | Q(schac_code__iexact=lowered) | Q(ror_id__iexact=key)
-        )
-        .order_by("pk")
-        .first()
-    )
 
 
 class InstitutionKeyField(forms.CharField):
@@ -128,11 +113,8 @@ class MobilityFilterForm(forms.Form):
         return value
 
     def clean_country(self) -> str:
-        code = self.cleaned_data["country"].strip().upper()
-        if code and code not in dict(countries):
-            raise forms.ValidationError(
-                _("%(code)s is not an ISO 3166 country code (such as KZ, PL).") % {"code": code}
-            )
+        code = normalize_country_code(self.cleaned_data["country"])
+        validate_country_code(code)
         return code
 
     def filters(self) -> dict[str, Any]:

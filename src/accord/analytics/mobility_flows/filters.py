@@ -7,11 +7,12 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from accord.agreements.forms import PlainSelect, PlainTextInput
 from accord.agreements.provisions import isced_fields, isced_label
+from accord.core.validators import normalize_country_code, validate_country_code
 from accord.institutions.models import Institution
+from accord.institutions.selectors import institution_by_key
 from accord.mobility.checks import EQF_LEVELS, academic_year_of
 from accord.mobility.models import Funding, MobilityKind
 
@@ -119,21 +120,15 @@ class FlowFilterForm(forms.Form):
         return code
 
     def clean_country(self) -> str:
-        code = self.cleaned_data["country"].strip().upper()
-        if code and code not in dict(countries):
-            raise forms.ValidationError(
-                _("%(code)s is not an ISO 3166 country code (such as KZ, AZ, PL).") % {"code": code}
-            )
+        code = normalize_country_code(self.cleaned_data["country"])
+        validate_country_code(code)
         return code
 
     def clean_institution(self) -> Institution | None:
         value = self.cleaned_data["institution"].strip()
         if not value:
             return None
-        lookup = {"pk": int(value)} if value.isdigit() else {"slug": value}
-        institution = (
-            Institution.objects.filter(**lookup).only("pk", "slug", "name", "country").first()
-        )
+        institution = institution_by_key(value)
         if institution is None:
             raise forms.ValidationError(_("No institution %(value)s.") % {"value": value})
         return institution

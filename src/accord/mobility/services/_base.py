@@ -10,12 +10,12 @@ from django.core.validators import validate_email
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_countries import countries
 
 from accord.agreements.models import AgreementParty, Provision, ProvisionKind
 from accord.agreements.provisions import STUDENT_TYPES
 from accord.core.memberships import staff_institution_ids
 from accord.core.models import User
+from accord.core.validators import normalize_country_code, validate_country_code
 from accord.institutions.models import Institution, Unit
 
 from ..checks import academic_year_of, mobility_problems
@@ -161,13 +161,11 @@ def _clean_values(values: dict[str, Any], errors: dict[str, list[str]]) -> dict[
         except ValidationError:
             _add(errors, "email", _("Enter a valid e-mail address."))
     if "nationality" in values:
-        code = str(values["nationality"] or "").strip().upper()
-        if code and code not in dict(countries):
-            _add(
-                errors,
-                "nationality",
-                _("%(code)s is not an ISO 3166 country code (such as KZ, PL).") % {"code": code},
-            )
+        code = normalize_country_code(values["nationality"])
+        try:
+            validate_country_code(code)
+        except ValidationError as error:
+            _add(errors, "nationality", error.messages[0])
         cleaned["nationality"] = code
     if "isced_code" in values:
         cleaned["isced_code"] = str(values["isced_code"] or "").strip()

@@ -13,17 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Q
 
 from accord.core.models import User
 from accord.institutions.models import Institution
+from accord.institutions.selectors import institution_by_key
 
 
 def _institution(value: str) -> Institution:
     value = value.strip()
-    institution = Institution.objects.filter(
-        Q(slug=value) | Q(schac_code=value.lower().rstrip("."))
-    ).first()
+    institution = institution_by_key(value)
     if institution is None:
         raise CommandError(f"No institution has the slug or SCHAC code {value!r}.")
     return institution
