@@ -9,8 +9,8 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accord.agreements.exports import neutralise
 from accord.agreements.models import AgreementStatus, ProvisionKind
+from accord.core.exports import neutralise
 from tests.factories import AgreementFactory, InstitutionFactory, ProvisionFactory
 
 pytestmark = pytest.mark.django_db

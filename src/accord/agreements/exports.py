@@ -1,9 +1,7 @@
 """Agreement lists as CSV (streamed) and XLSX, exactly the rows a filtered list shows."""
 
-import csv
-import datetime as dt
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
@@ -11,18 +9,12 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accord.core.exports import csv_download, csv_lines, neutralise
+
 from .models import Agreement
 
 CHUNK_SIZE = 500
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def header() -> list[str]:
@@ -80,24 +72,8 @@ def filename(extension: str) -> str:
     return f"agreements-{timezone.localdate():%Y-%m-%d}.{extension}"
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(agreements: QuerySet[Agreement]) -> Iterable[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header())
-    for values in rows(agreements):
-        yield writer.writerow(
-            [value.isoformat() if isinstance(value, dt.date) else value for value in values]
-        )
-
-
 def csv_response(agreements: QuerySet[Agreement]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_csv_lines(agreements), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
-    return response
+    return csv_download(csv_lines(header(), rows(agreements)), filename("csv"))
 
 
 def xlsx_response(agreements: QuerySet[Agreement]) -> FileResponse:

@@ -1,9 +1,7 @@
 """How mobilities read on the pages and in exports: status labels, history in words, CSV."""
 
-import csv
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -14,8 +12,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accord.agreements.exports import neutralise
+from accord.core.exports import csv_download, csv_lines
 from accord.core.models import AuditEvent
+from accord.core.timeline import Change, TimelineEntry
 
 from .models import Funding, Mobility, MobilityKind, MobilityStatus, ObligationStatus, PersonKind
 
@@ -67,25 +66,6 @@ EXTRA_LABELS = {
     "days_before": gettext_lazy("Days before"),
     "to": gettext_lazy("To"),
 }
-
-
-@dataclass
-class Change:
-    label: str
-    after: str
-    before: str | None = None
-    url: str = ""
-
-
-@dataclass
-class TimelineEntry:
-    """One audit event as the timeline template (agreements/_timeline.html) shows it."""
-
-    event: AuditEvent
-    what: str
-    subject: str = ""
-    changes: list[Change] = field(default_factory=list)
-    actor: str = ""
 
 
 def badge(status: str) -> str:
@@ -213,22 +193,10 @@ def export_row(mobility: Mobility, labels: dict[str, dict[str, str]]) -> list[An
     ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(mobilities: QuerySet[Mobility]) -> Iterator[str]:
-    labels = {name: {k: str(v) for k, v in choices.items()} for name, choices in CHOICES.items()}
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(export_header())
-    for mobility in mobilities.iterator(chunk_size=CHUNK_SIZE):
-        yield writer.writerow([neutralise(value) for value in export_row(mobility, labels)])
-
-
 def csv_response(mobilities: QuerySet[Mobility]) -> StreamingHttpResponse:
     """The mobilities as a CSV file, streamed; no cell can start a spreadsheet formula."""
-    response = StreamingHttpResponse(_csv_lines(mobilities), content_type="text/csv; charset=utf-8")
-    name = f"mobilities-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    labels = {name: {k: str(v) for k, v in choices.items()} for name, choices in CHOICES.items()}
+    rows = (export_row(mobility, labels) for mobility in mobilities.iterator(chunk_size=CHUNK_SIZE))
+    return csv_download(
+        csv_lines(export_header(), rows), f"mobilities-{timezone.localdate():%Y-%m-%d}.csv"
+    )

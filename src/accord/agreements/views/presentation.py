@@ -2,7 +2,7 @@
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from accord.core.models import AuditEvent
+from accord.core.timeline import Change, TimelineEntry
 
 from .. import selectors
 from ..forms import country_names
@@ -208,23 +209,6 @@ def readable(value: Any, name: str = "", kind_of: str = "agreement") -> str:
     if name == "size" and isinstance(value, int):
         return str(filesizeformat(value))
     return str(value)
-
-
-@dataclass
-class Change:
-    label: str
-    after: str
-    before: str | None = None
-    url: str = ""
-
-
-@dataclass
-class TimelineEntry:
-    event: AuditEvent
-    what: str
-    subject: str = ""
-    changes: list[Change] = field(default_factory=list)
-    actor: str = ""
 
 
 class _Reader:

@@ -6,7 +6,7 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from accord.agreements.exports import neutralise
+from accord.core.exports import neutralise
 
 from .filters import FlowFilterForm, academic_years
 from .report import FlowReport, Table, flow_report

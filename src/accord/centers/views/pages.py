@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_countries.fields import Country
 
-from accord.agreements.exports import neutralise
+from accord.core.exports import neutralise
 from accord.core.memberships import institution_ids
 from accord.institutions.models import Institution
 
