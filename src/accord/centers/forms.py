@@ -16,7 +16,7 @@ from accord.core.models import User
 from accord.institutions.models import Institution, Unit
 
 from .models import Facility, FacilityKind, OpeningHours
-from .services import MAX_REPEAT_WEEKS
+from .services import FACILITY_FIELDS, MAX_REPEAT_WEEKS
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 # Languages offered for a center's names besides the main name (the site's languages but English).
@@ -315,19 +315,8 @@ class FacilityForm(forms.Form):
         help_text=_("A facility that is not bookable is listed but takes no new requests."),
     )
 
-    FIELDS = (
-        "name",
-        "kind",
-        "description",
-        "capacity",
-        "slot_minutes",
-        "requires_training",
-        "training_note",
-        "free_under_agreement",
-        "price_per_hour",
-        "currency",
-        "is_active",
-    )
+    # The fields the services take (and the form's field order).
+    FIELDS = FACILITY_FIELDS
 
     def __init__(self, *args: Any, facility: Facility | None = None, **kwargs: Any) -> None:
         if facility is not None:
