@@ -17,20 +17,17 @@ Results go to docs/benchmarks.md, one section per engine.
 
 import argparse
 import datetime as dt
-import os
 import platform
 import random
-import re
 import statistics
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
+from harness import ROOT, use_bench_database, write_section
+
 DATABASE = "accord_bench_c1"
 MARKER = "centers"
 WEEKS = 20
@@ -48,30 +45,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def use_bench_database() -> str:
-    """Point settings at the benchmark's own database; return the engine's name."""
-    os.environ["ACCORD_VAR_DIR"] = str(ROOT / "var" / "bench-c1")
-    os.environ.pop("ACCORD_DEBUG", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        os.environ.pop("DATABASE_URL", None)
-        return "SQLite"
-    import psycopg
-
-    parts = urlsplit(url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]
-        ).fetchone()
-        if not exists:
-            connection.execute(f"CREATE DATABASE {DATABASE}")
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{DATABASE}"))
-    return "PostgreSQL"
-
-
-ENGINE = use_bench_database()
+ENGINE = use_bench_database("bench-c1", DATABASE)
 sys.path.insert(0, str(ROOT / "src"))
 
 import django  # noqa: E402
@@ -370,18 +344,6 @@ def render(
     return "\n".join(lines)
 
 
-def write(text: str) -> None:
-    current = DOC.read_text()
-    pattern = re.compile(
-        rf"<!-- bench:{MARKER}:{ENGINE} -->.*?<!-- /bench:{MARKER}:{ENGINE} -->", re.S
-    )
-    if pattern.search(current):
-        current = pattern.sub(lambda _match: text, current)
-    else:
-        current = current.rstrip("\n") + "\n\n" + text + "\n"
-    DOC.write_text(current)
-
-
 def main() -> None:
     args = parse_args()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -392,7 +354,7 @@ def main() -> None:
     text = render(args, rows, runs)
     print(text)
     if not args.no_write:
-        write(text)
+        write_section(f"{MARKER}:{ENGINE}", text)
 
 
 if __name__ == "__main__":

@@ -15,18 +15,14 @@ page/bare (goal: 1.5 or less). Results go to docs/benchmarks.md, one section per
 import argparse
 import datetime as dt
 import os
-import platform
-import re
 import statistics
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
+from harness import DOC, ROOT, machine_facts, masked, median_ms, use_bench_database, write_section
+
 GOAL = 1.5
 DATABASE = "accord_bench_m3"
 MARKER = "mobility-flows"
@@ -42,41 +38,10 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def masked(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
 GIVEN_URL = masked(os.environ.get("DATABASE_URL", ""))
+ENGINE = use_bench_database("bench-m3", DATABASE)
 
 
-def use_bench_database() -> str:
-    """Point settings at the benchmark's own database; return the engine's name."""
-    os.environ["ACCORD_VAR_DIR"] = str(ROOT / "var" / "bench-m3")
-    os.environ.pop("ACCORD_DEBUG", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        os.environ.pop("DATABASE_URL", None)
-        return "SQLite"
-    import psycopg
-
-    parts = urlsplit(url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
-        ).fetchone()
-        if not exists:
-            connection.execute(f"CREATE DATABASE {DATABASE}")
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{DATABASE}"))
-    return "PostgreSQL"
-
-
-ENGINE = use_bench_database()
 sys.path.insert(0, str(ROOT / "src"))
 
 import django  # noqa: E402
@@ -117,15 +82,6 @@ class Row:
     @property
     def ratio(self) -> float:
         return self.page_ms / self.bare_ms if self.bare_ms else float("inf")
-
-
-def median_ms(action: Any, runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 def vacuum() -> None:
@@ -211,38 +167,6 @@ def measure(user: User, what: str, path: str, params: dict[str, str], runs: int)
     )
 
 
-def machine_facts() -> list[tuple[str, str]]:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = ""
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        kib = int(meminfo.read_text().split("MemTotal:")[1].split()[0])
-        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            database = f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
-        else:
-            cursor.execute("SELECT sqlite_version()")
-            database = f"SQLite {cursor.fetchone()[0]} (WAL)"
-    load = ""
-    if hasattr(os, "getloadavg"):
-        load = f"; load average {os.getloadavg()[0]:.1f} when measured"
-    return [
-        ("Machine", f"{os.cpu_count()} cores ({cpu}){memory}{load}"),
-        (
-            "Software",
-            f"Python {platform.python_version()}, Django {django.get_version()}, {database}",
-        ),
-    ]
-
-
 def section(args: argparse.Namespace, rows: list[Row], filled: str, busiest: Institution) -> str:
     command = ".venv/bin/python bench/mobility_flows.py"
     if ENGINE == "PostgreSQL":
@@ -275,18 +199,6 @@ def section(args: argparse.Namespace, rows: list[Row], filled: str, busiest: Ins
         )
     lines.append(f"<!-- /bench:{MARKER}:{ENGINE} -->")
     return "\n".join(lines)
-
-
-def write(text: str) -> None:
-    current = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(
-        rf"<!-- bench:{MARKER}:{ENGINE} -->.*?<!-- /bench:{MARKER}:{ENGINE} -->", re.S
-    )
-    if pattern.search(current):
-        current = pattern.sub(lambda _match: text, current)
-    else:
-        current = current.rstrip("\n") + "\n\n" + text + "\n"
-    DOC.write_text(current)
 
 
 def main() -> None:
@@ -326,7 +238,7 @@ def main() -> None:
         )
     text = section(args, rows, filled, busiest)
     if not args.no_write:
-        write(text)
+        write_section(f"{MARKER}:{ENGINE}", text)
         print(f"Written to {DOC.relative_to(ROOT)}", file=sys.stderr)
 
 

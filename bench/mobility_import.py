@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
+from harness import ROOT, write_section
+
 FILES = ROOT / "var" / "bench"
 HOME_SLUG = "bench-home"
 HOSTS = 300
@@ -304,18 +304,6 @@ def section(name: str, results: list[tuple[str, dict[str, Any]]], seconds: float
     return "\n".join(lines)
 
 
-def write(name: str, text: str) -> None:
-    current = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(
-        rf"<!-- bench:mobility-import:{name} -->.*?<!-- /bench:mobility-import:{name} -->", re.S
-    )
-    if pattern.search(current):
-        current = pattern.sub(lambda _match: text, current)
-    else:
-        current = current.rstrip("\n") + "\n\n" + text + "\n"
-    DOC.write_text(current)
-
-
 def main() -> None:
     args = parse_args()
     if args.child:
@@ -353,7 +341,7 @@ def main() -> None:
     text = section(name, results, time.monotonic() - started)
     print(text)
     if not args.no_write:
-        write(name, text)
+        write_section(f"mobility-import:{name}", text)
 
 
 if __name__ == "__main__":
