@@ -128,8 +128,6 @@ def mobility_flows(request: HttpRequest) -> HttpResponse:
             "report": report,
             "summary": report.summary,
             "tables": {name.replace("-", "_"): shown for name, shown in tables.items()},
-            "partner_tables": [tables["partner-hosts"], tables["partner-homes"]],
-            "return_tables": [tables["returns-cohort"], tables["returns-country"]],
             "filtered": bool(query),
             "country_link": base + "country=",
             "institution_link": base + "institution=",
