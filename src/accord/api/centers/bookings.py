@@ -5,13 +5,12 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from accord.centers import rules, selectors, services
-from accord.centers.models import Booking, Facility
+from accord.centers import selectors, services
+from accord.centers.models import Booking
 
 from ..agreement_schemas import Problem
 from .common import ERRORS, _actor, _aware
@@ -21,17 +20,6 @@ router = Router()
 
 
 # Helpers -------------------------------------------------------------------------------------
-
-
-def _booking_for(user: Any, booking_id: int) -> Booking:
-    booking = get_object_or_404(selectors.bookings_visible_to(user), pk=booking_id)
-    if not rules.can_view_booking(user, booking):
-        raise Http404("No such booking.")
-    return booking
-
-
-def _fresh(user: Any, booking_id: int) -> Booking:
-    return get_object_or_404(selectors.bookings_visible_to(user), pk=booking_id)
 
 
 # Bookings ------------------------------------------------------------------------------------
@@ -68,11 +56,7 @@ def booking_list(request: HttpRequest, filters: Query[BookingFilters]) -> QueryS
     operation_id="accord_api_centers_booking_create",
 )
 def booking_create(request: HttpRequest, payload: BookingIn) -> Status[Any]:
-    facility = get_object_or_404(
-        Facility.objects.select_related("center__institution"), pk=payload.facility
-    )
-    if not selectors.centers_visible_to(request.user).filter(pk=facility.center_id).exists():
-        raise Http404("No such facility.")
+    facility = selectors.facility_for(request.user, payload.facility)
     bookings = services.booking_request(
         actor=_actor(request),
         facility=facility,
@@ -96,7 +80,7 @@ def booking_create(request: HttpRequest, payload: BookingIn) -> Status[Any]:
     operation_id="accord_api_centers_booking_detail",
 )
 def booking_detail(request: HttpRequest, booking_id: int) -> Booking:
-    return _booking_for(request.user, booking_id)
+    return selectors.booking_for(request.user, booking_id)
 
 
 @router.post(
@@ -106,9 +90,9 @@ def booking_detail(request: HttpRequest, booking_id: int) -> Booking:
     operation_id="accord_api_centers_booking_approve",
 )
 def booking_approve(request: HttpRequest, booking_id: int) -> Booking:
-    booking = _booking_for(request.user, booking_id)
+    booking = selectors.booking_for(request.user, booking_id)
     services.booking_approve(actor=_actor(request), booking=booking)
-    return _fresh(request.user, booking_id)
+    return selectors.booking_for(request.user, booking_id)
 
 
 @router.post(
@@ -118,9 +102,9 @@ def booking_approve(request: HttpRequest, booking_id: int) -> Booking:
     operation_id="accord_api_centers_booking_reject",
 )
 def booking_reject(request: HttpRequest, booking_id: int, payload: ReasonIn) -> Booking:
-    booking = _booking_for(request.user, booking_id)
+    booking = selectors.booking_for(request.user, booking_id)
     services.booking_reject(actor=_actor(request), booking=booking, reason=payload.reason)
-    return _fresh(request.user, booking_id)
+    return selectors.booking_for(request.user, booking_id)
 
 
 @router.post(
@@ -130,6 +114,6 @@ def booking_reject(request: HttpRequest, booking_id: int, payload: ReasonIn) -> 
     operation_id="accord_api_centers_booking_cancel",
 )
 def booking_cancel(request: HttpRequest, booking_id: int, payload: ReasonIn) -> Booking:
-    booking = _booking_for(request.user, booking_id)
+    booking = selectors.booking_for(request.user, booking_id)
     services.booking_cancel(actor=_actor(request), booking=booking, reason=payload.reason)
-    return _fresh(request.user, booking_id)
+    return selectors.booking_for(request.user, booking_id)

@@ -2,8 +2,14 @@
 
 from ..access import AccessGrant, access_grants, can_book, managed_centers
 from .availability import Slot, Week, WeekDay, facilities_with_free_slot, facility_week
-from .bookings import bookings_of, bookings_to_decide, bookings_visible_to
-from .centers import bookable_center_ids, center_for, centers_visible_to, facilities_bookable_by
+from .bookings import booking_for, bookings_of, bookings_to_decide, bookings_visible_to
+from .centers import (
+    bookable_center_ids,
+    center_for,
+    centers_visible_to,
+    facilities_bookable_by,
+    facility_for,
+)
 from .usage import (
     AgreementUsageRow,
     CenterUsage,
@@ -25,6 +31,7 @@ __all__ = [
     "agreement_center_hours",
     "agreement_center_usage",
     "bookable_center_ids",
+    "booking_for",
     "bookings_of",
     "bookings_to_decide",
     "bookings_visible_to",
@@ -34,6 +41,7 @@ __all__ = [
     "centers_visible_to",
     "facilities_bookable_by",
     "facilities_with_free_slot",
+    "facility_for",
     "facility_week",
     "managed_centers",
 ]

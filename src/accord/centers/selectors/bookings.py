@@ -1,6 +1,7 @@
 """Bookings: the user's own, those they may see, and those awaiting their decision."""
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from ..access import AnyUser, managed_centers
@@ -32,6 +33,11 @@ def bookings_visible_to(user: AnyUser) -> QuerySet[Booking]:
     return _booking_rows().filter(
         Q(requester=user) | Q(facility__center_id__in=managed_centers(user).values("pk"))
     )
+
+
+def booking_for(user: AnyUser, pk: int) -> Booking:
+    """One booking its requester or a manager of its center asks for; 404 for anyone else."""
+    return get_object_or_404(bookings_visible_to(user).select_related("decided_by"), pk=pk)
 
 
 def bookings_to_decide(user: AnyUser) -> QuerySet[Booking]:

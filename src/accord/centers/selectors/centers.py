@@ -40,6 +40,16 @@ def center_for(user: AnyUser, slug: str) -> ResearchCenter:
 # Facilities ----------------------------------------------------------------------------------
 
 
+def facility_for(user: AnyUser, pk: int) -> Facility:
+    """The facility when its center is open to `user`; 404 otherwise, saying nothing more."""
+    return get_object_or_404(
+        Facility.objects.select_related("center__institution", "center__unit").filter(
+            center__in=centers_visible_to(user).values("pk")
+        ),
+        pk=pk,
+    )
+
+
 def bookable_center_ids(user: AnyUser) -> set[int]:
     """Centers whose facilities `user` may ask for: their institutions' and those opened to
     them by an active agreement."""

@@ -2,8 +2,7 @@
 a page is about with the checks that go with them."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
 from accord.core.models import User
@@ -18,14 +17,7 @@ class AuthenticatedRequest(HttpRequest):
 
 
 def facility_visible(user: User, pk: int) -> Facility:
-    """The facility when its center is open to `user`; 404 otherwise, saying nothing more."""
-    centers = selectors.centers_visible_to(user)
-    return get_object_or_404(
-        Facility.objects.select_related("center__institution", "center__unit").filter(
-            center__in=centers.values("pk")
-        ),
-        pk=pk,
-    )
+    return selectors.facility_for(user, pk)
 
 
 def center_managed(user: User, slug: str) -> ResearchCenter:
@@ -44,13 +36,4 @@ def facility_managed(user: User, pk: int) -> Facility:
 
 
 def booking_visible(user: User, pk: int) -> Booking:
-    booking = (
-        Booking.objects.select_related(
-            "facility__center__institution", "requester", "institution", "agreement", "decided_by"
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if booking is None or not rules.can_view_booking(user, booking):
-        raise Http404("No such booking.")
-    return booking
+    return selectors.booking_for(user, pk)
