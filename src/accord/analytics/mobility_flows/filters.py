@@ -35,21 +35,6 @@ class FlowFilters:
     institution: Institution | None = None
     country: str = ""
 
-    @property
-    def is_filtered(self) -> bool:
-        return any(
-            (
-                self.year_from,
-                self.year_to,
-                self.eqf_level,
-                self.isced,
-                self.kind,
-                self.funding,
-                self.institution,
-                self.country,
-            )
-        )
-
 
 def academic_years(first: str | None, today: dt.date) -> list[str]:
     """Every academic year from `first` (or EARLIEST_YEAR) to the one after today's."""

@@ -191,10 +191,6 @@ class Slot:
     reason: str = ""
     bookings: list[Booking] = field(default_factory=list)
 
-    @property
-    def is_free(self) -> bool:
-        return self.state == "free" and not self.is_past
-
 
 @dataclass
 class WeekDay:
