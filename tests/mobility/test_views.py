@@ -254,6 +254,20 @@ def test_form_offers_only_the_users_institutions_as_home(client, home, host, hom
     assert Mobility.objects.count() == 0
 
 
+def test_agreement_funds_without_an_agreement_are_reported_at_the_agreement_select(
+    client, home, host, home_officer
+):
+    client.force_login(home_officer)
+
+    response = client.post(reverse("mobility:create"), form_data(home, host, funding="agreement"))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "provision": ["Name the agreement whose own funds pay for this mobility."]
+    }
+    assert Mobility.objects.count() == 0
+
+
 def test_over_quota_form_names_the_provision(client, home, host, home_officer):
     provision = mobility_provision(active_agreement(home, host), home, host, places=1)
     MobilityFactory(home_institution=home, host_institution=host, provision=provision)

@@ -353,26 +353,6 @@ class ProvisionKindForm(forms.Form):
         cast(forms.ChoiceField, self.fields["kind"]).choices = [("", _("Choose…")), *kinds]
 
 
-def apply_errors(form: forms.Form, error: ValidationError, aliases: dict[str, str] | None = None):
-    """Put a service's ValidationError on the form's fields (or on the form)."""
-    aliases = aliases or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        target = aliases.get(name, name)
-        if target in form.fields:
-            known = [str(message) for message in form.errors.get(target, [])]
-            fresh = [m for item in errors for m in item.messages if m not in known]
-            if fresh:
-                form.add_error(target, fresh)
-        elif name == "__all__":
-            form.add_error(None, errors)
-        else:
-            for item in errors:
-                form.add_error(None, f"{name}: {' '.join(item.messages)}")
-
-
 def error_text(error: ValidationError, labels: dict[str, Any] | None = None) -> str:
     """One readable line for a message: “Field: problem. Other field: problem.”"""
     labels = labels or {}

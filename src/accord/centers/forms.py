@@ -41,24 +41,6 @@ def local_datetime_field(label: Any, **kwargs: Any) -> forms.DateTimeField:
     )
 
 
-def apply_errors(form: forms.Form, error: ValidationError, aliases: dict[str, str] | None = None):
-    """Put a service's ValidationError next to the fields it names (others on the form)."""
-    aliases = aliases or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        target = aliases.get(name, name)
-        messages = [message for item in errors for message in item.messages]
-        if target in form.fields:
-            known = {str(message) for message in form.errors.get(target, [])}
-            fresh = [message for message in messages if message not in known]
-            if fresh:
-                form.add_error(target, fresh)
-        else:
-            form.add_error(None, messages)
-
-
 class FacilitySearchForm(forms.Form):
     """Find a facility: keyword, institution, country, and a time range it must be free in."""
 

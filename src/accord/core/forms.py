@@ -57,19 +57,33 @@ class LoginForm(AuthenticationForm):
         return self.cleaned_data
 
 
+def apply_errors(
+    form: forms.Form, error: ValidationError, aliases: dict[str, str] | None = None
+) -> None:
+    """Put a service's ValidationError next to the fields it names, the rest above the form.
+    A service names its own fields; where a form calls one of them otherwise, the form says so
+    in `service_aliases` ({service field: form field}), and `aliases` adds to that."""
+    aliases = {**getattr(form, "service_aliases", {}), **(aliases or {})}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        target = aliases.get(name, name)
+        messages = [message for item in errors for message in item.messages]
+        if target != NON_FIELD_ERRORS and target in form.fields:
+            known = {str(message) for message in form.errors.get(target, [])}
+            fresh = [message for message in messages if message not in known]
+            if fresh:
+                form.add_error(target, fresh)
+        else:
+            form.add_error(None, messages)
+
+
 class ServiceErrorsMixin:
     """Puts a service's ValidationError on the fields it names, the rest above the form."""
 
     def add_service_errors(self, exc: ValidationError) -> None:
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc)  # type: ignore[attr-defined]
-            return
-        for field, errors in exc.error_dict.items():
-            target = field if field in self.fields else None  # type: ignore[attr-defined]
-            if field == NON_FIELD_ERRORS:
-                target = None
-            for error in errors:
-                self.add_error(target, error)  # type: ignore[attr-defined]
+        apply_errors(self, exc)  # type: ignore[arg-type]
 
 
 class ProfileForm(ServiceErrorsMixin, forms.Form):

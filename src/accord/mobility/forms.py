@@ -141,6 +141,9 @@ class MobilityForm(forms.Form):
     """Create or edit a mobility: the home institution is one of the user's own (platform
     staff name any), the host any institution, the agreement and provision optional."""
 
+    # The one select names an agreement or one of its provisions (see _provision_choices).
+    service_aliases = {"agreement": "provision"}
+
     person_kind = forms.ChoiceField(label=_("Person"), choices=PersonKind.choices)
     given_names = forms.CharField(label=_("Given names"), max_length=200)
     family_name = forms.CharField(label=_("Family name"), max_length=200)

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accord.agreements.forms import apply_errors
 from accord.core.exports import neutralise
+from accord.core.forms import apply_errors
 from accord.core.models import User
 
 from .importer.forms import ImportUploadForm

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.agreements import selectors as agreement_selectors
-from accord.agreements.forms import apply_errors, error_text
+from accord.agreements.forms import error_text
 from accord.agreements.provisions import isced_label
+from accord.core.forms import apply_errors
 from accord.core.models import User
 from accord.institutions.models import Unit
 

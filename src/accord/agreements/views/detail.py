@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.centers import selectors as centers_selectors
+from accord.core.forms import apply_errors
 from accord.mobility import selectors as mobility_selectors
 
 from .. import selectors, services
@@ -28,7 +29,6 @@ from ..forms import (
     RenewForm,
     SignatureForm,
     TransitionForm,
-    apply_errors,
     coordinator_candidates,
     error_text,
     form_error_text,

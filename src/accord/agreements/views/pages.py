@@ -13,9 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accord.core.forms import apply_errors
+
 from .. import exports, selectors, services
 from ..filters import AgreementFilterForm
-from ..forms import AgreementForm, apply_errors, dress_filters, institution_search
+from ..forms import AgreementForm, dress_filters, institution_search
 from ..models import Agreement
 from .base import AuthenticatedRequest
 from .presentation import list_rows

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accord.core.forms import apply_errors
 from accord.core.memberships import institution_ids
 from accord.core.models import Role
 from accord.institutions.models import Institution
@@ -26,7 +27,6 @@ from ..forms import (
     OpeningHoursForm,
     PhotoForm,
     TrainingForm,
-    apply_errors,
 )
 from ..models import Blackout, CenterPhoto, Facility, ResearchCenter, Training
 from .base import AuthenticatedRequest, center_managed, facility_managed

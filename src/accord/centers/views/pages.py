@@ -19,12 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django_countries.fields import Country
 
 from accord.core.exports import neutralise
+from accord.core.forms import apply_errors
 from accord.core.memberships import institution_ids
 from accord.institutions.models import Institution
 
 from .. import rules, selectors, services
 from ..access import MANAGER_ROLES
-from ..forms import DATETIME_INPUT, BookingForm, FacilitySearchForm, apply_errors
+from ..forms import DATETIME_INPUT, BookingForm, FacilitySearchForm
 from ..models import CenterPhoto, Facility, ResearchCenter
 from ..selectors import UsageRow, Week
 from .base import AuthenticatedRequest, facility_visible
