@@ -14,7 +14,7 @@ from accord.mobility.models import (
     ReturnObligation,
 )
 from tests.factories import AgreementFactory, InstitutionFactory, MembershipFactory, UserFactory
-from tests.mobility.records import MobilityFactory
+from tests.mobility.records import MobilityFactory, mobilities
 
 URL = reverse("analytics:mobility_flows")
 
@@ -38,12 +38,6 @@ def berlin(db):
 def officer_client(client, officer):
     client.force_login(officer)
     return client
-
-
-def mobilities(home, host, n, **fields):
-    return [
-        MobilityFactory(home_institution=home, host_institution=host, **fields) for _ in range(n)
-    ]
 
 
 def csv_rows(client, chart, **params):

@@ -5,7 +5,7 @@ import pytest
 from accord.core.services import api_token_create
 from accord.mobility.models import MobilityKind, MobilityStatus
 from tests.factories import InstitutionFactory, MembershipFactory
-from tests.mobility.records import MobilityFactory
+from tests.mobility.records import MobilityFactory, mobilities
 
 URL = "/api/v1/analytics/mobility-flows"
 
@@ -24,12 +24,6 @@ def berlin(db):
 def officer_client(client, officer):
     client.force_login(officer)
     return client
-
-
-def mobilities(home, host, n, **fields):
-    return [
-        MobilityFactory(home_institution=home, host_institution=host, **fields) for _ in range(n)
-    ]
 
 
 def test_officer_gets_the_aggregates(officer_client, institution, warsaw, berlin):

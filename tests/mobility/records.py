@@ -88,3 +88,10 @@ def values(home: Any, host: Any, **changes: Any) -> dict[str, Any]:
 
 def officer_of(institution: Any, role: str = "officer") -> Any:
     return MembershipFactory(institution=institution, role=role).user
+
+
+def mobilities(home, host, n: int, **fields: Any) -> list[Mobility]:
+    """`n` mobilities from `home` to `host`, alike but for their people."""
+    return [
+        MobilityFactory(home_institution=home, host_institution=host, **fields) for _ in range(n)
+    ]
