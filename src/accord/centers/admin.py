@@ -1,10 +1,9 @@
 """Centers and bookings in Django's admin, to look at only: every change goes through the
 services (with their checks, locks and audit events), that is through the pages or the API."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+
+from accord.core.readonly_admin import ReadOnlyMixin
 
 from .models import (
     Blackout,
@@ -16,17 +15,6 @@ from .models import (
     ResearchCenter,
     Training,
 )
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class PhotoInline(ReadOnlyMixin, admin.TabularInline):

@@ -1,23 +1,11 @@
 """Mobilities in Django's admin, to look at only: every change goes through the services
 (with their checks, places and audit event), that is through the pages, the API or an import."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+
+from accord.core.readonly_admin import ReadOnlyMixin
 
 from .models import Mobility, MobilityImport, ObligationReminder, ReturnObligation
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ObligationInline(ReadOnlyMixin, admin.TabularInline):
