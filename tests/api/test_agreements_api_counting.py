@@ -1,5 +1,7 @@
 """The agreements API counts matches up to a cap and says when its count is a lower bound."""
 
+import re
+
 import pytest
 
 from accord.agreements import selectors
@@ -83,3 +85,17 @@ def test_the_openapi_document_describes_the_capped_count(client):
 
     assert {"count", "count_is_exact", "pages", "has_next", "results"} <= set(schema["properties"])
     assert "lower bound" in schema["properties"]["count_is_exact"]["description"]
+
+
+def test_the_list_writes_moments_and_text_as_the_detail_does(as_officer, institution, partner):
+    agreement = AgreementFactory(titles={"ru": "Меморандум"}, parties=[institution, partner])
+
+    response = as_officer.get(f"{BASE}/")
+    listed = response.json()["results"][0]
+    detail = as_officer.get(f"{BASE}/{agreement.pk}").json()
+
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert listed["created_at"] == detail["created_at"]
+    assert listed["updated_at"] == detail["updated_at"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", listed["created_at"])
+    assert listed["titles"] == {"ru": "Меморандум"}

@@ -2,11 +2,12 @@
 into them. Endpoints live in api/agreements.py."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from ninja import Field, Schema
-from pydantic import BaseModel
+from pydantic import BaseModel, PlainSerializer
 
 from accord.agreements import services
 from accord.agreements.models import (
@@ -42,7 +43,12 @@ def one_of(values: list[str], default: Any = ..., description: str = "") -> Any:
 
 
 # The list's schemas are plain pydantic models: they are validated from the dicts the
-# render_* functions build, natively, without ninja's attribute lookups on every field.
+# render_* functions build, natively, without ninja's attribute lookups on every field, and
+# written as JSON by pydantic-core (api.base.json_response).
+
+# A moment as every other answer of the API writes it (Django's JSON encoder: milliseconds,
+# "Z" for UTC), not with pydantic's microseconds.
+Moment = Annotated[dt.datetime, PlainSerializer(DjangoJSONEncoder().default, when_used="json")]
 
 
 class InstitutionRef(BaseModel):
@@ -96,8 +102,8 @@ class AgreementListItem(BaseModel):
     tags: list[str]
     parties: list[PartyBrief]
     provision_kinds: list[str] = Field(description="The kinds of provision it holds, each once.")
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Moment
+    updated_at: Moment
 
 
 class AgreementPage(BaseModel):

@@ -5,7 +5,7 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from ninja import File, Form, Query, Router, Status
@@ -45,7 +45,7 @@ from .agreement_schemas import (
     render_person,
     render_provision,
 )
-from .base import BearerToken, OptionalAuth
+from .base import BearerToken, OptionalAuth, json_response
 
 router = Router(tags=["agreements"])
 
@@ -118,7 +118,7 @@ ERRORS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
         "for): then `count_is_exact` is false and `count` a lower bound; follow `has_next`."
     ),
 )
-def agreement_list(request: HttpRequest, filters: Query[AgreementFilters]) -> AgreementPage:
+def agreement_list(request: HttpRequest, filters: Query[AgreementFilters]) -> HttpResponse:
     params = filters.dict(exclude={"page", "page_size"}, exclude_none=True)
     form = AgreementFilterForm(data={k: str(v) for k, v in params.items()})
     if not form.is_valid():
@@ -127,7 +127,7 @@ def agreement_list(request: HttpRequest, filters: Query[AgreementFilters]) -> Ag
         )
     queryset = form.filter(selectors.agreements_visible_to(request.user, own_only=form.own_only))
     page = selectors.agreements_page(queryset, filters.page, filters.page_size, clamp=False)
-    return render_page(page)
+    return json_response(render_page(page))
 
 
 @router.post(

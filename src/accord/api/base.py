@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
+from pydantic import BaseModel
 
 from accord.core.models import ApiToken, User
 from accord.core.tokens import hash_secret
@@ -68,6 +69,13 @@ api = NinjaAPI(
     auth=[BearerToken(), SessionAuth()],
     urls_namespace="api",
 )
+
+
+def json_response(answer: BaseModel) -> HttpResponse:
+    """`answer`, already validated, written as JSON by pydantic-core: a list's page is
+    written in a fraction of the time ninja takes to validate it again and encode it in
+    Python. The endpoint still declares the model, which the OpenAPI document describes."""
+    return HttpResponse(answer.model_dump_json(), content_type="application/json; charset=utf-8")
 
 
 def problem(
