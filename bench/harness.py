@@ -58,6 +58,20 @@ def median_ms(action: Callable[[], Any], runs: int) -> float:
     return statistics.median(samples)
 
 
+def interleaved_medians(
+    first: Callable[[], Any], second: Callable[[], Any], runs: int
+) -> tuple[float, float]:
+    """Median ms of two actions timed in turns, so that a busy moment of a shared machine
+    weighs on both rather than on whichever ran through it: their ratio is what is compared."""
+    firsts, seconds = [], []
+    for _ in range(runs):
+        for action, samples in ((first, firsts), (second, seconds)):
+            started = time.perf_counter()
+            action()
+            samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(firsts), statistics.median(seconds)
+
+
 def machine_facts() -> list[tuple[str, str]]:
     """The machine, the software and the system, once Django is set up."""
     import django
