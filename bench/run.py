@@ -292,7 +292,8 @@ def section(
         f"({AgreementParty.objects.filter(institution=busiest).count():,} agreements)",
         f"- Floor (staff): {floor[0]:.1f} ms for a page with the layout alone (the 404 page), "
         f"{floor[1]:.1f} ms for `/api/v1/me`",
-        f"- Command: `{command}` (median of {args.runs} runs each, after 2 warm-up requests; each page and its bare SQL timed in turns)",
+        f"- Command: `{command}` (median of {args.runs} runs each, after 2 warm-up requests; "
+        "each page and its bare SQL timed in turns)",
         "",
         "| user | request | status | page ms | queries | page SQL ms | of it COUNT ms "
         "| Python ms | bare SQL ms | page / bare |",
