@@ -2,7 +2,10 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from accord.core.text import besides_shown
 
 
 class AgreementKind(models.TextChoices):
@@ -88,6 +91,16 @@ class Agreement(models.Model):
 
     def title_in(self, language: str) -> str:
         return self.titles.get(language) or self.title
+
+    @property
+    def display_title(self) -> str:
+        """The title a reader sees: in the active language where one is given."""
+        return self.title_in(get_language() or "")
+
+    def other_titles(self) -> list[tuple[str, str]]:
+        """The titles besides `display_title`, by language code: the main title first (code
+        "") when a translation is shown, then the other languages' titles."""
+        return besides_shown(self.title, self.titles)
 
     def compute_search_text(self) -> str:
         return " ".join([self.title, *self.titles.values()]).lower()

@@ -1,6 +1,7 @@
 """Every read of agreements goes through here, with the acting user."""
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -100,6 +101,7 @@ class PartyRow:
     name: str
     country: str
     has_signed: bool
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -128,10 +130,9 @@ class AgreementRow:
         return self.id
 
 
-PAGE_FIELDS = ("id", "kind", "title", "status", "valid_from", "valid_to")
+PAGE_FIELDS = ("id", "kind", "title", "titles", "status", "valid_from", "valid_to")
 ROW_FIELDS = (
     *PAGE_FIELDS,
-    "titles",
     "auto_renew",
     "is_public",
     "languages",
@@ -165,9 +166,19 @@ def agreement_rows(
             country,
             signatory,
             signed_on,
+            names,
         ) in cursor.fetchall():
             rows[agreement_id].parties.append(
-                PartyRow(pk, institution_id, slug, name, country, bool(signatory and signed_on))
+                PartyRow(
+                    pk,
+                    institution_id,
+                    slug,
+                    name,
+                    country,
+                    bool(signatory and signed_on),
+                    # A JSON column: text on SQLite, already decoded by psycopg.
+                    json.loads(names) if isinstance(names, str) else names,
+                )
             )
         cursor.execute(provisions_sql.format(marks), list(rows))
         for agreement_id, kind in cursor.fetchall():
@@ -184,10 +195,11 @@ def _row_details_sql() -> tuple[str, str]:
     every list request: the same SQL as the querysets
     `AgreementParty.objects.filter(agreement_id__in=ids).order_by("id").values_list(
     "agreement_id", "id", "institution_id", "institution__slug", "institution__name",
-    "institution__country", "signatory_name", "signed_on")` and
+    "institution__country", "signatory_name", "signed_on", "institution__names")` and
     `Provision.objects.filter(agreement_id__in=ids).order_by("id").values_list(
     "agreement_id", "kind")`, whose compiling took longer than running them; no value
-    needs converting (`signed_on` is only tested for being set)."""
+    needs converting but the institutions' `names` on SQLite (`signed_on` is only tested for
+    being set)."""
     quote = connection.ops.quote_name
     party, institution, provision = (
         quote(model._meta.db_table) for model in (AgreementParty, Institution, Provision)
@@ -197,7 +209,7 @@ def _row_details_sql() -> tuple[str, str]:
         f"SELECT {party}.agreement_id, {party}.id, {party}.institution_id,"  # noqa: S608
         f" {institution}.slug,"
         f" {institution}.name, {institution}.country, {party}.signatory_name,"
-        f" {party}.signed_on FROM {party} INNER JOIN {institution}"
+        f" {party}.signed_on, {institution}.names FROM {party} INNER JOIN {institution}"
         f" ON ({party}.institution_id = {institution}.id)"
         f" WHERE {party}.agreement_id IN ({{}}) ORDER BY {party}.id ASC"
     )

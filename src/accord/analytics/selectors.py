@@ -248,7 +248,7 @@ def institution_public_profile(slug: str) -> PublicProfile:
         institution = Institution.objects.select_related("parent").get(slug=slug)
     except Institution.DoesNotExist:
         raise Http404("No such institution.") from None
-    children = list(institution.children.only("pk", "slug", "name", "country"))
+    children = list(institution.children.only("pk", "slug", "name", "names", "country"))
     provision_labels = dict(ProvisionKind.choices)
     agreements = []
     partner_sets: dict[str, set[int]] = {}

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -67,6 +68,11 @@ class ResearchCenter(models.Model):
 
     def name_in(self, language: str) -> str:
         return self.names.get(language) or self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name a reader sees: in the active language where one is given."""
+        return self.name_in(get_language() or "")
 
 
 def center_photo_path(instance: "CenterPhoto", filename: str) -> str:

@@ -1,4 +1,6 @@
-"""Text in the several scripts institutions are named in."""
+"""Text in the several scripts and languages institutions are named in."""
+
+from django.utils.translation import get_language
 
 # Letters that Unicode does not decompose into a Latin base letter, so Django's slugify would
 # drop them: Polish, Nordic, German, Turkish and Azerbaijani letters, and the Cyrillic of
@@ -63,3 +65,17 @@ _TABLE = str.maketrans(_LETTERS | _CAPITALS)
 def romanise(text: str) -> str:
     """`text` with the letters above in Latin, for slugs and file names."""
     return text.translate(_TABLE)
+
+
+def besides_shown(main: str, translations: dict[str, str]) -> list[tuple[str, str]]:
+    """The texts of a name or title in several languages that a reader is not shown, by
+    language code: the main text first (code "") when the active language has its own, then
+    the other languages' texts."""
+    shown = get_language() or ""
+    others = [
+        (code, text)
+        for code, text in sorted(translations.items())
+        if code != shown and text and text != main
+    ]
+    translated = translations.get(shown)
+    return [("", main), *others] if translated and translated != main else others

@@ -21,9 +21,8 @@ def institution_public_page(request: HttpRequest, slug: str) -> HttpResponse:
     profile = selectors.institution_public_profile(slug)
     institution = profile.institution
     other_names = [
-        (code, _language_name(code), name)
-        for code, name in sorted(institution.names.items())
-        if name and name != institution.name
+        (code, _language_name(code) if code else "", name)
+        for code, name in institution.other_names()
     ]
     website = institution.website
     return render(

@@ -70,7 +70,7 @@ def _render_detail(
         {
             "nav": "institutions",
             "institution": institution,
-            "other_names": sorted(institution.names.items()),
+            "other_names": institution.other_names(),
             "children": institution.children.order_by("name"),
             "units": selectors.institution_unit_tree(institution),
             "contacts": selectors.institution_contacts(institution),

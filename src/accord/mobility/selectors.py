@@ -46,7 +46,7 @@ def mobilities_visible_to(user: AnyUser, **filters: Any) -> QuerySet[Mobility]:
     The institutions come in two further queries rather than joined: sorting a page out of
     a million mobilities joined to two wide institution rows took SQLite seconds, sorting
     the mobilities alone a fraction of one."""
-    institutions = Institution.objects.only("id", "slug", "name", "country")
+    institutions = Institution.objects.only("id", "slug", "name", "names", "country")
     queryset = Mobility.objects.prefetch_related(
         Prefetch("home_institution", queryset=institutions),
         Prefetch("host_institution", queryset=institutions),

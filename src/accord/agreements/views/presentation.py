@@ -138,6 +138,8 @@ def list_rows(rows: Iterable[AgreementRow]) -> SafeString:
     engine (which spent most of the page's time on the 50 rows' variables), with the labels
     of `_list_labels`."""
     labels = _list_labels()
+    # Titles and party names in the reader's language where one is given.
+    language = get_language() or ""
     kinds, statuses, provisions = labels.kinds, labels.statuses, labels.provisions
     countries, months, not_set = labels.countries, labels.months, labels.not_set
     # The detail URL reversed once, the id put in for each row.
@@ -157,7 +159,9 @@ def list_rows(rows: Iterable[AgreementRow]) -> SafeString:
     html = []
     for row in rows:
         status = escape(row.status)
-        parties = "".join([party(item.name, item.country) for item in row.parties])
+        parties = "".join(
+            [party(item.names.get(language) or item.name, item.country) for item in row.parties]
+        )
         valid = (
             f"{day(row.valid_from)} – {day(row.valid_to)}"
             if row.valid_from or row.valid_to
@@ -174,7 +178,7 @@ def list_rows(rows: Iterable[AgreementRow]) -> SafeString:
         )
         html.append(
             f'\n    <tr>\n      <td><a href="{url_prefix}{row.id}{url_suffix}">'
-            f"{escape(row.title)}</a></td>\n"
+            f"{escape(row.titles.get(language) or row.title)}</a></td>\n"
             f'      <td class="nowrap-sm">{kinds.get(row.kind) or escape(row.kind)}</td>\n'
             f'      <td><span class="badge status-{status}">'
             f"{statuses.get(row.status) or status}</span></td>\n"

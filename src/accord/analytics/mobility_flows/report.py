@@ -243,7 +243,7 @@ def _agreement_share(cells: list[FlowCell], years: list[str]) -> Table:
 
 def _partners(name: str, title: str, partners: list[PartnerCount]) -> Table:
     def label(institution: Institution) -> str:
-        return institution.name
+        return institution.display_name
 
     return Table(
         name=name,
@@ -336,7 +336,7 @@ def flow_report(data: FlowData, years: list[str]) -> FlowReport:
     mobilities, within the filters' range)."""
     filters = data.filters
     if filters.institution is not None:
-        point_of_view = filters.institution.name
+        point_of_view = filters.institution.display_name
         outgoing = [cell for cell in data.cells if cell.outgoing]
         incoming: list[FlowCell] | None = [cell for cell in data.cells if not cell.outgoing]
     elif filters.country:

@@ -207,7 +207,7 @@ def _institutions(ids: Iterable[int]) -> dict[int, Institution]:
     return {
         institution.pk: institution
         for institution in Institution.objects.filter(pk__in=set(ids)).only(
-            "pk", "slug", "name", "country"
+            "pk", "slug", "name", "names", "country"
         )
     }
 

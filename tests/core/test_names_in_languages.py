@@ -1,0 +1,89 @@
+"""Institutions' names and agreements' titles are shown in the reader's language where one
+is given, with the others beside them; exports and the API keep the main ones."""
+
+import pytest
+from django.utils import translation
+
+from accord.core.text import besides_shown
+from tests.factories import AgreementFactory
+
+pytestmark = pytest.mark.django_db
+
+KAZNU_RU = "Казахский национальный университет имени аль-Фараби"
+TITLE_RU = "Меморандум о взаимопонимании"
+TITLE = "Memorandum of understanding"
+
+
+@pytest.fixture
+def memorandum(institution, partner):
+    institution.names = {"ru": KAZNU_RU, "kk": "Әл-Фараби атындағы Қазақ ұлттық университеті"}
+    institution.save()
+    return AgreementFactory(
+        title=TITLE, titles={"ru": TITLE_RU}, parties=[institution, partner], is_public=True
+    )
+
+
+@pytest.fixture
+def reader(client, officer):
+    client.force_login(officer)
+    return client
+
+
+def page(client, url, language):
+    return client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+
+def test_the_list_shows_titles_and_party_names_in_the_readers_language(reader, memorandum):
+    russian = page(reader, "/agreements/", "ru")
+    english = page(reader, "/agreements/", "en")
+
+    assert TITLE_RU in russian and KAZNU_RU in russian
+    assert TITLE not in russian
+    assert f">{TITLE}</a>" in english and KAZNU_RU not in english
+
+
+def test_the_agreement_page_shows_the_main_title_beside_the_translation(reader, memorandum):
+    russian = page(reader, f"/agreements/{memorandum.pk}/", "ru")
+    english = page(reader, f"/agreements/{memorandum.pk}/", "en")
+
+    assert f"<h1>{TITLE_RU}</h1>" in russian
+    assert f"<li>{TITLE}</li>" in russian
+    assert f"<h1>{TITLE}</h1>" in english
+    assert f'<li lang="ru"><span class="lang">RU</span> {TITLE_RU}</li>' in english
+
+
+def test_a_language_without_its_own_title_gets_the_main_one(reader, memorandum):
+    polish = page(reader, f"/agreements/{memorandum.pk}/", "pl")
+
+    assert f"<h1>{TITLE}</h1>" in polish
+    assert TITLE_RU in polish  # among the other titles
+
+
+def test_the_institution_pages_name_it_in_the_readers_language(reader, memorandum, institution):
+    detail = page(reader, f"/institutions/{institution.slug}/", "ru")
+    public = page(reader, f"/p/{institution.slug}/", "ru")
+
+    for html in (detail, public):
+        assert f"<h1>{KAZNU_RU}</h1>" in html
+        assert institution.name in html  # the main name, among the others
+
+
+def test_exports_and_the_api_keep_the_main_title_and_names(reader, memorandum):
+    export = reader.get("/agreements/export.csv", HTTP_ACCEPT_LANGUAGE="ru")
+    listed = reader.get("/api/v1/agreements/", HTTP_ACCEPT_LANGUAGE="ru").json()["results"][0]
+
+    assert TITLE in b"".join(export.streaming_content).decode()
+    assert listed["title"] == TITLE
+    assert listed["titles"] == {"ru": TITLE_RU}
+    assert listed["parties"][0]["institution"]["name"] == "Al-Farabi Kazakh National University"
+
+
+def test_besides_shown_leaves_out_what_the_reader_sees():
+    names = {"ru": "Р", "kk": "К", "az": ""}
+
+    with translation.override("ru"):
+        assert besides_shown("Main", names) == [("", "Main"), ("kk", "К")]
+    with translation.override("en"):
+        assert besides_shown("Main", names) == [("kk", "К"), ("ru", "Р")]
+    with translation.override("kk"):
+        assert besides_shown("Main", {"kk": "Main", "ru": "Р"}) == [("ru", "Р")]
