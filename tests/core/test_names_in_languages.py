@@ -4,8 +4,11 @@ is given, with the others beside them; exports and the API keep the main ones.""
 import pytest
 from django.utils import translation
 
+from accord.agreements.models import ProvisionKind
+from accord.agreements.provisions import provision_summary
+from accord.centers.models import ResearchCenter
 from accord.core.text import besides_shown
-from tests.factories import AgreementFactory
+from tests.factories import AgreementFactory, ProvisionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +90,22 @@ def test_besides_shown_leaves_out_what_the_reader_sees():
         assert besides_shown("Main", names) == [("kk", "К"), ("ru", "Р")]
     with translation.override("kk"):
         assert besides_shown("Main", {"kk": "Main", "ru": "Р"}) == [("ru", "Р")]
+
+
+def test_a_provision_names_its_center_in_the_readers_language(memorandum, institution):
+    center = ResearchCenter.objects.create(
+        institution=institution,
+        name="Azerbaijani Center of History and Culture",
+        names={"ru": "Центр истории и культуры Азербайджана"},
+        slug="azerbaijani-center",
+    )
+    provision = ProvisionFactory(
+        agreement=memorandum,
+        kind=ProvisionKind.CENTER_ACCESS,
+        terms={"center_ids": [center.pk], "hours_per_year": 400},
+    )
+
+    with translation.override("ru"):
+        assert ": Центр истории и культуры Азербайджана, 400" in provision_summary(provision)
+    with translation.override("en"):
+        assert ": Azerbaijani Center of History and Culture, 400" in provision_summary(provision)

@@ -126,13 +126,14 @@ class ProvisionForm(forms.Form):
 
     def party_choices(self) -> list[tuple[int, str]]:
         return [
-            (party.institution_id, party.institution.name) for party in self.agreement.parties.all()
+            (party.institution_id, party.institution.display_name)
+            for party in self.agreement.parties.all()
         ]
 
     def unit_choices(self) -> list[tuple[int, str]]:
         party_ids = [party.institution_id for party in self.agreement.parties.all()]
         return [
-            (unit.pk, f"{unit.name} ({unit.institution.name})")
+            (unit.pk, f"{unit.name} ({unit.institution.display_name})")
             for unit in Unit.objects.filter(institution_id__in=party_ids).select_related(
                 "institution"
             )
@@ -186,7 +187,7 @@ class CenterAccessForm(ProvisionForm):
     def center_choices(self) -> list[tuple[int, str]]:
         party_ids = [party.institution_id for party in self.agreement.parties.all()]
         return [
-            (center.pk, f"{center.name} ({center.institution.name})")
+            (center.pk, f"{center.display_name} ({center.institution.display_name})")
             for center in ResearchCenter.objects.filter(
                 institution_id__in=party_ids
             ).select_related("institution")
@@ -454,7 +455,8 @@ def provision_terms_clean(kind: str, data: Any, *, agreement: Agreement) -> dict
 
 def _party_names(provision: Provision) -> dict[int, str]:
     return {
-        party.institution_id: party.institution.name for party in provision.agreement.parties.all()
+        party.institution_id: party.institution.display_name
+        for party in provision.agreement.parties.all()
     }
 
 
@@ -501,8 +503,11 @@ def _center_access_summary(terms: dict[str, Any], provision: Provision) -> list[
     )
     if terms.get("center_ids"):
         names = [
-            *ResearchCenter.objects.filter(pk__in=terms["center_ids"]).values_list(
-                "name", flat=True
+            *(
+                center.display_name
+                for center in ResearchCenter.objects.filter(pk__in=terms["center_ids"]).only(
+                    "name", "names"
+                )
             ),
             *names,
         ]
