@@ -278,3 +278,17 @@ def test_center_detail_runs_the_same_queries_for_1_and_50_photos(client, count_q
     )
     assert queries() == one
     assert len(client.get(url).json()["photos"]) == 50
+
+
+def test_a_facility_taking_no_bookings_shows_as_on_its_pages(client):
+    world = build_world()
+    services.facility_update(actor=world.officer, facility=world.facility, is_active=False)
+    detail = f"{API}/{world.center.slug}"
+    facility = f"{API}/facilities/{world.facility.pk}"
+
+    assert client.get(detail, headers=bearer(world.guest)).json()["facilities"] == []
+    [listed] = client.get(detail, headers=bearer(world.manager)).json()["facilities"]
+    assert (listed["id"], listed["is_active"]) == (world.facility.pk, False)
+    for reader in (world.guest, world.manager):
+        response = client.get(facility, headers=bearer(reader))
+        assert (response.status_code, response.json()["is_active"]) == (200, False)

@@ -12,7 +12,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
-from accord.centers import selectors, services
+from accord.centers import rules, selectors, services
 from accord.centers.models import CenterPhoto, Facility, OpeningHours, ResearchCenter
 from accord.institutions.models import Institution
 
@@ -35,8 +35,9 @@ def _facility_rows(queryset: QuerySet[Facility]) -> QuerySet[Facility]:
 
 
 def _visible_facility(user: Any, facility_id: int) -> Facility:
+    """As its page shows it: also when it takes no bookings (`is_active` false)."""
     return get_object_or_404(
-        _facility_rows(Facility.objects.filter(is_active=True)),
+        _facility_rows(Facility.objects.all()),
         pk=facility_id,
         center__in=selectors.centers_visible_to(user),
     )
@@ -210,18 +211,24 @@ def center_photo_remove(request: HttpRequest, slug: str, photo_id: int) -> Statu
     response={200: CenterDetailOut, 404: Problem},
     auth=READ_AUTH,
     summary="A research center with its facilities",
+    description=(
+        "Its facilities that take bookings; the center's managers also get those that do not "
+        "(`is_active` false)."
+    ),
     operation_id="accord_api_centers_center_detail",
 )
 def center_detail(request: HttpRequest, slug: str) -> ResearchCenter:
     center = selectors.center_for(request.user, slug)
+    user = request.user
+    # As on the center's page: its managers also see the facilities that take no bookings.
+    facilities = Facility.objects.all()
+    if not (user.is_authenticated and rules.is_center_manager(user, center)):
+        facilities = facilities.filter(is_active=True)
     return (
         ResearchCenter.objects.filter(pk=center.pk)
         .select_related("institution", "unit")
         .prefetch_related(
-            Prefetch(
-                "facilities",
-                queryset=_facility_rows(Facility.objects.filter(is_active=True)),
-            ),
+            Prefetch("facilities", queryset=_facility_rows(facilities)),
             "photos",
         )
         .get()

@@ -76,6 +76,7 @@ class FacilityOut(Schema):
     price_per_hour: str | None
     currency: str
     opening_hours: list[OpeningHoursOut] = Field(description="In the server's time zone.")
+    is_active: bool = Field(description="False while the facility takes no bookings.")
 
     @staticmethod
     def resolve_center(obj: Facility) -> str:
