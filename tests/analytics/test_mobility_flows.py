@@ -35,6 +35,11 @@ def berlin(db):
 
 
 @pytest.fixture
+def ankara(db):
+    return InstitutionFactory(name="Ankara University", country="TR", slug="ankara")
+
+
+@pytest.fixture
 def officer_client(client, officer):
     client.force_login(officer)
     return client
@@ -134,9 +139,12 @@ def test_flows_are_counted_by_country_pair(officer_client, kaznu, warsaw, berlin
     ]
 
 
-def test_sankey_chart_draws_only_flows_that_are_shown(officer_client, kaznu, warsaw, berlin):
+def test_sankey_chart_draws_only_flows_that_are_shown(
+    officer_client, kaznu, warsaw, berlin, ankara
+):
     mobilities(kaznu, warsaw, 8)
     mobilities(kaznu, berlin, 2)
+    mobilities(kaznu, ankara, 3)
 
     chart = table(officer_client.get(URL), "flows").chart
 
@@ -237,28 +245,70 @@ def test_obligations_by_status(officer_client, kaznu, warsaw):
 
 
 def test_counts_below_the_threshold_are_shown_as_less_than_five(
-    officer_client, kaznu, warsaw, berlin
+    officer_client, kaznu, warsaw, berlin, ankara
 ):
     assert SUPPRESSION_THRESHOLD == 5
     mobilities(kaznu, warsaw, 7)
     mobilities(kaznu, berlin, 4)
+    mobilities(kaznu, ankara, 3)
 
     response = officer_client.get(URL)
     page = response.content.decode()
 
-    assert table(response, "destinations").rows == [["Poland", 7], ["Germany", "<5"]]
+    expected = [["Poland", 7], ["Germany", "<5"], ["Türkiye", "<5"]]
+    assert table(response, "destinations").rows == expected
     assert '<td class="num">&lt;5</td>' in page
     assert '<td class="num">7</td>' in page
     map_items = table(response, "destinations").chart["items"]
     assert [(item["code"], item["value"], item["display"]) for item in map_items] == [
         ("PL", 7, "7"),
         ("DE", None, "<5"),
+        ("TR", None, "<5"),
     ]
-    assert csv_rows(officer_client, "destinations")[1:] == [["Poland", "7"], ["Germany", "<5"]]
+    assert csv_rows(officer_client, "destinations")[1:] == [
+        [country, str(count)] for country, count in expected
+    ]
     assert csv_rows(officer_client, "partner-hosts")[1:] == [
         ["University of Warsaw", "Poland", "7"],
         ["Humboldt University of Berlin", "Germany", "<5"],
+        ["Ankara University", "Türkiye", "<5"],
     ]
+
+
+def test_a_single_small_count_is_not_given_away_by_its_total(
+    officer_client, kaznu, warsaw, berlin
+):
+    # 11 in all, 7 to Poland: showing the 7 would tell that 4 went to Germany.
+    mobilities(kaznu, warsaw, 7)
+    mobilities(kaznu, berlin, 4)
+
+    response = officer_client.get(URL)
+
+    assert response.context["summary"].total == 11
+    assert table(response, "destinations").rows == [["Poland", "≥5"], ["Germany", "<5"]]
+    assert [item["value"] for item in table(response, "destinations").chart["items"]] == [
+        None,
+        None,
+    ]
+    assert csv_rows(officer_client, "flows")[1:] == [
+        ["Kazakhstan", "Poland", "≥5"],
+        ["Kazakhstan", "Germany", "<5"],
+    ]
+    [year] = table(response, "trends").rows
+    assert year[1:] == ["≥5", "<5", 11]
+    assert table(response, "trends").chart["series"][0]["marks"] == ["≥5"]
+
+
+def test_under_and_without_an_agreement_do_not_give_each_other_away(
+    officer_client, kaznu, warsaw
+):
+    agreement = AgreementFactory(parties=[kaznu, warsaw])
+    mobilities(kaznu, warsaw, 9, agreement=agreement)
+    mobilities(kaznu, warsaw, 2)
+
+    [row] = table(officer_client.get(URL), "agreements").rows
+
+    assert row[1:] == [11, "≥5", "<5", None]
 
 
 def test_a_total_below_five_is_suppressed_too(officer_client, kaznu, warsaw):
@@ -279,14 +329,16 @@ def test_rates_over_fewer_than_five_are_hidden(officer_client, kaznu, warsaw):
     assert officer_client.get(URL).context["summary"].return_rate is None
 
 
-def test_a_rate_that_would_reveal_a_small_count_is_hidden(officer_client, kaznu, warsaw):
-    # 10 known, 8 returned: the rate 80 % would tell that 2 did not return.
+def test_a_rate_or_a_count_that_would_reveal_a_small_count_is_hidden(
+    officer_client, kaznu, warsaw
+):
+    # 10 known, 8 returned: the 8, or the rate 80 %, would tell that 2 did not return.
     mobilities(kaznu, warsaw, 8, status=MobilityStatus.COMPLETED, returned_home=True)
     mobilities(kaznu, warsaw, 2, status=MobilityStatus.COMPLETED, returned_home=False)
 
     rows = csv_rows(officer_client, "returns-country")
 
-    assert rows[1:] == [["Poland", "10", "8", "<5", ""]]
+    assert rows[1:] == [["Poland", "10", "≥5", "<5", ""]]
 
 
 # Filters -----------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from accord.agreements.forms import CountrySelect, dress_filters
 
-from .mobility_flows import SUPPRESSED, SUPPRESSION_THRESHOLD, Table
+from .mobility_flows import PROTECTING, SUPPRESSED, SUPPRESSION_THRESHOLD, Table
 from .mobility_flows.query import flows_for, table_csv
 
 # The filters that set the point of view; links on the page replace them.
@@ -133,5 +133,6 @@ def mobility_flows(request: HttpRequest) -> HttpResponse:
             "institution_link": base + "institution=",
             "threshold": SUPPRESSION_THRESHOLD,
             "suppressed": SUPPRESSED,
+            "protecting": PROTECTING,
         },
     )

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from accord.analytics.mobility_flows import SUPPRESSED, SUPPRESSION_THRESHOLD
+from accord.analytics.mobility_flows import PROTECTING, SUPPRESSED, SUPPRESSION_THRESHOLD
 from accord.analytics.mobility_flows.query import flows_for
 from accord.mobility.models import Funding, MobilityKind
 
@@ -36,8 +36,9 @@ class ChartOut(Schema):
     title: str
     columns: list[str]
     rows: list[list[Cell]] = Field(
-        description=f'Counts below {SUPPRESSION_THRESHOLD} are "{SUPPRESSED}"; a rate that '
-        "would reveal one is null."
+        description=f'Counts below {SUPPRESSION_THRESHOLD} are "{SUPPRESSED}"; a count that '
+        f'would give one away through a total is "{PROTECTING}"; a rate that would reveal one '
+        "is null."
     )
 
 

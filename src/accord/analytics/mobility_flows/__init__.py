@@ -2,10 +2,11 @@
 who came home. Counts only, with small counts suppressed; never a person's data."""
 
 from .filters import FlowFilterForm, FlowFilters, academic_years
-from .report import SUPPRESSED, SUPPRESSION_THRESHOLD, FlowReport, Table, flow_report
+from .report import PROTECTING, SUPPRESSED, SUPPRESSION_THRESHOLD, FlowReport, Table, flow_report
 from .selectors import FlowData, first_academic_year, mobility_flows
 
 __all__ = [
+    "PROTECTING",
     "SUPPRESSED",
     "SUPPRESSION_THRESHOLD",
     "FlowData",

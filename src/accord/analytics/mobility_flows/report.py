@@ -3,7 +3,9 @@
 The page, its CSV downloads and the API all show these tables, so small-count suppression is
 applied here, once: a count from 1 to SUPPRESSION_THRESHOLD - 1 is shown as "<5", and a rate is
 shown only when every count it is computed from is shown and its denominator is at least the
-threshold.
+threshold. Where counts add up to a total that is shown (a row's total, a country's total in
+another table), hiding a single one of them would not hide it: the total minus the others gives
+it. There one more count is hidden, shown as "≥5" (`Protection`).
 """
 
 from collections import Counter, defaultdict
@@ -25,6 +27,8 @@ from .selectors import FlowCell, FlowData, PartnerCount, ReturnCell
 # Counts below this are never shown, nor used for a rate that is.
 SUPPRESSION_THRESHOLD = 5
 SUPPRESSED = f"<{SUPPRESSION_THRESHOLD}"
+# A count of at least the threshold, hidden so that a suppressed one cannot be worked out.
+PROTECTING = f"≥{SUPPRESSION_THRESHOLD}"
 # Lines of the country-to-country chart and destination series of the trends chart.
 SANKEY_FLOWS = 30
 TREND_COUNTRIES = 5
@@ -47,6 +51,51 @@ def rate(part: int, whole: int, *others: int) -> float | None:
     if whole < SUPPRESSION_THRESHOLD or any(is_suppressed(n) for n in (part, *others)):
         return None
     return round(100 * part / whole, 1)
+
+
+class Protection:
+    """Which counts of a table to hide: those below the threshold, and, in each group of
+    counts whose sum is shown somewhere, one more wherever only one would be hidden (the
+    smallest other count that is not zero), until no group has a single hidden count."""
+
+    def __init__(self, counts: dict[Any, int], groups: Iterable[Iterable[Any]] = ()) -> None:
+        self.counts = counts
+        self.small = {key for key, n in counts.items() if is_suppressed(n)}
+        self.protecting: set[Any] = set()
+        groups = [list(group) for group in groups]
+        changed = True
+        while changed:
+            changed = False
+            for group in groups:
+                if sum(1 for key in group if self.hides(key)) != 1:
+                    continue
+                others = [key for key in group if not self.hides(key) and counts.get(key, 0)]
+                if others:
+                    self.protecting.add(min(others, key=lambda key: (counts[key], str(key))))
+                    changed = True
+
+    def hides(self, key: Any) -> bool:
+        return key in self.small or key in self.protecting
+
+    def cell(self, key: Any) -> int | str:
+        """The count as a table shows it."""
+        if key in self.small:
+            return SUPPRESSED
+        return PROTECTING if key in self.protecting else self.counts.get(key, 0)
+
+    def value(self, key: Any) -> int | None:
+        """The count as a chart draws it: None when hidden."""
+        return None if self.hides(key) else self.counts.get(key, 0)
+
+    def mark(self, key: Any) -> str | None:
+        """What a chart's tooltip says of a hidden count."""
+        return str(self.cell(key)) if self.hides(key) else None
+
+    def rate(self, part: Any, whole: int, *others: Any) -> float | None:
+        """`part` of `whole` in per cent, or None when it would reveal a hidden count."""
+        if whole < SUPPRESSION_THRESHOLD or any(self.hides(key) for key in (part, *others)):
+            return None
+        return round(100 * self.counts.get(part, 0) / whole, 1)
 
 
 # Country names by language and code: looking one up translates it anew, and a report names
@@ -100,6 +149,13 @@ class FlowReport:
         return self.tables[name]
 
 
+def _groups(keys: Iterable[Any], by: Callable[[Any], Any]) -> list[list[Any]]:
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for key in keys:
+        grouped[by(key)].append(key)
+    return list(grouped.values())
+
+
 def _sum(pairs: Iterable[tuple[Any, int]]) -> Counter[Any]:
     totals: Counter[Any] = Counter()
     for key, n in pairs:
@@ -109,22 +165,24 @@ def _sum(pairs: Iterable[tuple[Any, int]]) -> Counter[Any]:
 
 def _country_table(name: str, title: str, heading: str, counts: Counter[str]) -> Table:
     ordered = sorted(counts.items(), key=lambda item: (-item[1], country_name(item[0])))
+    # Their sum is shown: the summary's total, or a column of the trends.
+    hidden = Protection(counts, [counts])
     items = [
         {
             "code": code,
             "id": _numeric(code),
             "name": country_name(code),
             "flag": Country(code=code).flag,
-            "value": None if is_suppressed(n) else n,
-            "display": str(shown(n)),
+            "value": hidden.value(code),
+            "display": str(hidden.cell(code)),
         }
-        for code, n in ordered
+        for code, _n in ordered
     ]
     return Table(
         name=name,
         title=title,
         columns=[_("Country"), heading],
-        rows=[[country_name(code), shown(n)] for code, n in ordered],
+        rows=[[country_name(code), hidden.cell(code)] for code, _n in ordered],
         chart={"label": heading, "items": items, "suppressed": SUPPRESSED},
         numeric={1},
         links=[code for code, _n in ordered],
@@ -137,7 +195,16 @@ def _sankey(cells: list[FlowCell]) -> Table:
         pairs.items(),
         key=lambda item: (-item[1], country_name(item[0][0]), country_name(item[0][1])),
     )
-    drawn = [(pair, n) for pair, n in ordered if not is_suppressed(n)][:SANKEY_FLOWS]
+    # A country's flows add up to its count in the country tables, and all of them to the total.
+    hidden = Protection(
+        pairs,
+        [
+            *_groups(pairs, lambda pair: pair[0]),
+            *_groups(pairs, lambda pair: pair[1]),
+            pairs,
+        ],
+    )
+    drawn = [(pair, n) for pair, n in ordered if not hidden.hides(pair)][:SANKEY_FLOWS]
     labels: dict[str, str] = {}
     flows = []
     for (home, host), n in drawn:
@@ -148,7 +215,10 @@ def _sankey(cells: list[FlowCell]) -> Table:
         name="flows",
         title=_("Flows from country to country"),
         columns=[_("From"), _("To"), _("Mobilities")],
-        rows=[[country_name(home), country_name(host), shown(n)] for (home, host), n in ordered],
+        rows=[
+            [country_name(home), country_name(host), hidden.cell((home, host))]
+            for (home, host), _n in ordered
+        ],
         chart={"label": _("Mobilities"), "flows": flows, "labels": labels},
         numeric={2},
     )
@@ -169,21 +239,31 @@ def _trends(outgoing: list[FlowCell], incoming: list[FlowCell] | None, years: li
     columns.append(_("Outgoing") if incoming is not None else _("All mobilities"))
     if incoming is not None:
         columns.append(_("Incoming"))
+    # A year's counts add up to its total, shown in the row; a country's, to its count in the
+    # country tables.
+    counts = {(year, code): per_year[year][code] for year in years for code in series_codes}
+    hidden = Protection(
+        counts,
+        [
+            *([(year, code) for code in series_codes] for year in years),
+            *([(year, code) for year in years] for code in series_codes),
+        ],
+    )
+    # The incoming counts add up to the origins table's total.
+    hidden_incoming = Protection(incoming_per_year, [years])
     rows: list[list[Cell]] = []
     for year in years:
-        counts = per_year.get(year, Counter())
-        row: list[Cell] = [year, *(shown(counts[code]) for code in series_codes)]
-        row.append(shown(sum(counts.values())))
+        row: list[Cell] = [year, *(hidden.cell((year, code)) for code in series_codes)]
+        row.append(shown(sum(per_year[year].values())))
         if incoming is not None:
-            row.append(shown(incoming_per_year[year]))
+            row.append(hidden_incoming.cell(year))
         rows.append(row)
     series = [
         {
             "label": country_name(code) if code else _("Other countries"),
             "other": not code,
-            "values": [
-                None if is_suppressed(per_year[y][code]) else per_year[y][code] for y in years
-            ],
+            "values": [hidden.value((year, code)) for year in years],
+            "marks": [hidden.mark((year, code)) for year in years],
         }
         for code in series_codes
     ]
@@ -191,9 +271,8 @@ def _trends(outgoing: list[FlowCell], incoming: list[FlowCell] | None, years: li
     if incoming is not None:
         chart["line"] = {
             "label": _("Incoming"),
-            "values": [
-                None if is_suppressed(incoming_per_year[y]) else incoming_per_year[y] for y in years
-            ],
+            "values": [hidden_incoming.value(year) for year in years],
+            "marks": [hidden_incoming.mark(year) for year in years],
         }
     return Table(
         name="trends",
@@ -208,14 +287,20 @@ def _trends(outgoing: list[FlowCell], incoming: list[FlowCell] | None, years: li
 def _agreement_share(cells: list[FlowCell], years: list[str]) -> Table:
     totals = _sum((cell.year, cell.count) for cell in cells)
     agreed = _sum((cell.year, cell.under_agreement) for cell in cells)
+    # Under and without an agreement add up to the year's total, shown beside them.
+    counts = {}
+    for year in years:
+        counts[year, True] = agreed[year]
+        counts[year, False] = totals[year] - agreed[year]
+    hidden = Protection(counts, ([(year, True), (year, False)] for year in years))
     rows: list[list[Cell]] = []
     under, without, shares = [], [], []
     for year in years:
-        total, part = totals[year], agreed[year]
-        share = rate(part, total, total - part)
-        rows.append([year, shown(total), shown(part), shown(total - part), share])
-        under.append(None if is_suppressed(part) else part)
-        without.append(None if is_suppressed(total - part) else total - part)
+        share = hidden.rate((year, True), totals[year], (year, False))
+        under_cell, without_cell = hidden.cell((year, True)), hidden.cell((year, False))
+        rows.append([year, shown(totals[year]), under_cell, without_cell, share])
+        under.append(hidden.value((year, True)))
+        without.append(hidden.value((year, False)))
         shares.append(share)
     return Table(
         name="agreements",
@@ -231,8 +316,17 @@ def _agreement_share(cells: list[FlowCell], years: list[str]) -> Table:
         chart={
             "labels": years,
             "series": [
-                {"label": _("Under an agreement"), "values": under},
-                {"label": _("Without an agreement"), "values": without, "other": True},
+                {
+                    "label": _("Under an agreement"),
+                    "values": under,
+                    "marks": [hidden.mark((year, True)) for year in years],
+                },
+                {
+                    "label": _("Without an agreement"),
+                    "values": without,
+                    "marks": [hidden.mark((year, False)) for year in years],
+                    "other": True,
+                },
             ],
             "suppressed": SUPPRESSED,
         },
@@ -265,13 +359,21 @@ def _partners(name: str, title: str, partners: list[PartnerCount]) -> Table:
 
 
 def _return_rows(groups: dict[str, tuple[int, int]], order: list[str], label: Any) -> Any:
+    # Who returned and who did not add up to those whose return is known, shown beside them.
+    counts = {}
+    for key in order:
+        known, returned = groups[key]
+        counts[key, True] = returned
+        counts[key, False] = known - returned
+    hidden = Protection(counts, ([(key, True), (key, False)] for key in order))
     rows: list[list[Cell]] = []
     rates: list[float | None] = []
     for key in order:
-        known, returned = groups[key]
-        stayed = known - returned
-        share = rate(returned, known, stayed)
-        rows.append([label(key), shown(known), shown(returned), shown(stayed), share])
+        known = groups[key][0]
+        share = hidden.rate((key, True), known, (key, False))
+        rows.append(
+            [label(key), shown(known), hidden.cell((key, True)), hidden.cell((key, False)), share]
+        )
         rates.append(share)
     return rows, rates
 

@@ -2,7 +2,8 @@
  * data-source="ID"> from the JSON of a json_script element, and switches the world map between
  * outgoing and incoming. Needs Chart.js, chartjs-chart-geo, chartjs-chart-sankey and charts.js. Every chart's
  * figures are also in the table next to it, which stays open when this script does not run.
- * Suppressed counts arrive as null: maps draw them in a light grey and say "<5". */
+ * Suppressed counts arrive as null: maps draw them in a light grey and say "<5", or "≥5" for a
+ * count hidden so that a small one cannot be worked out (a series' `marks` say which). */
 (function () {
   "use strict";
 
@@ -149,7 +150,9 @@
       callbacks: {
         label: function (context) {
           var value = context.raw;
-          var shown = value === null || value === undefined ? (data.suppressed || "—") : number(value);
+          var marks = context.dataset.marks;
+          var mark = (marks && marks[context.dataIndex]) || data.suppressed || "—";
+          var shown = value === null || value === undefined ? mark : number(value);
           return (context.dataset.label ? context.dataset.label + ": " : "") + shown;
         }
       }
@@ -162,6 +165,7 @@
         type: "bar",
         label: series.label,
         data: series.values,
+        marks: series.marks,
         backgroundColor: series.other ? OTHER : PALETTE[i % PALETTE.length],
         stack: "mobilities",
         borderRadius: 2,
@@ -173,6 +177,7 @@
         type: "line",
         label: data.line.label,
         data: data.line.values,
+        marks: data.line.marks,
         borderColor: LINE,
         backgroundColor: LINE,
         borderDash: [5, 4],
