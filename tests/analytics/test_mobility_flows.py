@@ -275,9 +275,7 @@ def test_counts_below_the_threshold_are_shown_as_less_than_five(
     ]
 
 
-def test_a_single_small_count_is_not_given_away_by_its_total(
-    officer_client, kaznu, warsaw, berlin
-):
+def test_a_single_small_count_is_not_given_away_by_its_total(officer_client, kaznu, warsaw, berlin):
     # 11 in all, 7 to Poland: showing the 7 would tell that 4 went to Germany.
     mobilities(kaznu, warsaw, 7)
     mobilities(kaznu, berlin, 4)
@@ -299,9 +297,7 @@ def test_a_single_small_count_is_not_given_away_by_its_total(
     assert table(response, "trends").chart["series"][0]["marks"] == ["≥5"]
 
 
-def test_under_and_without_an_agreement_do_not_give_each_other_away(
-    officer_client, kaznu, warsaw
-):
+def test_under_and_without_an_agreement_do_not_give_each_other_away(officer_client, kaznu, warsaw):
     agreement = AgreementFactory(parties=[kaznu, warsaw])
     mobilities(kaznu, warsaw, 9, agreement=agreement)
     mobilities(kaznu, warsaw, 2)
@@ -329,9 +325,7 @@ def test_rates_over_fewer_than_five_are_hidden(officer_client, kaznu, warsaw):
     assert officer_client.get(URL).context["summary"].return_rate is None
 
 
-def test_a_rate_or_a_count_that_would_reveal_a_small_count_is_hidden(
-    officer_client, kaznu, warsaw
-):
+def test_a_rate_or_a_count_that_would_reveal_a_small_count_is_hidden(officer_client, kaznu, warsaw):
     # 10 known, 8 returned: the 8, or the rate 80 %, would tell that 2 did not return.
     mobilities(kaznu, warsaw, 8, status=MobilityStatus.COMPLETED, returned_home=True)
     mobilities(kaznu, warsaw, 2, status=MobilityStatus.COMPLETED, returned_home=False)
