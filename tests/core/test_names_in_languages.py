@@ -109,3 +109,13 @@ def test_a_provision_names_its_center_in_the_readers_language(memorandum, instit
         assert ": Центр истории и культуры Азербайджана, 400" in provision_summary(provision)
     with translation.override("en"):
         assert ": Azerbaijani Center of History and Culture, 400" in provision_summary(provision)
+
+
+@pytest.mark.parametrize("url", ["/agreements/new/", "/mobility/new/", "/mobility/imports/new/"])
+def test_forms_offer_institutions_by_their_name_in_the_readers_language(reader, memorandum, url):
+    russian = page(reader, url, "ru")
+    english = page(reader, url, "en")
+
+    assert KAZNU_RU in russian
+    assert KAZNU_RU not in english
+    assert "Al-Farabi Kazakh National University" in english

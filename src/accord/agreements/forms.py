@@ -19,6 +19,7 @@ from django_countries import countries
 from accord.core.memberships import institution_ids
 from accord.core.models import STAFF_ROLES, Membership, Role, User
 from accord.institutions import selectors as institution_selectors
+from accord.institutions.forms import InstitutionMultipleChoiceField
 from accord.institutions.models import Institution
 
 from .models import Agreement, AgreementKind, AgreementParty, DocumentKind
@@ -172,7 +173,7 @@ class AgreementForm(forms.Form):
         own = Institution.objects.filter(
             pk__in=institution_ids(self.user, (Role.ADMIN, Role.OFFICER))
         ).order_by("name")
-        self.fields["own_institutions"] = forms.ModelMultipleChoiceField(
+        self.fields["own_institutions"] = InstitutionMultipleChoiceField(
             label=_("Your institution"),
             queryset=own,
             required=False,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accord.core.models import User
+from accord.institutions.forms import InstitutionChoiceField
 from accord.institutions.models import Institution, Unit
 
 from .models import Facility, FacilityKind, OpeningHours
@@ -90,7 +91,7 @@ class FacilitySearchForm(forms.Form):
 
 
 class CenterForm(forms.Form):
-    institution = forms.ModelChoiceField(
+    institution = InstitutionChoiceField(
         label=_("Institution"), queryset=Institution.objects.none()
     )
     name = forms.CharField(label=_("Name"), max_length=300)
@@ -157,7 +158,7 @@ class CenterForm(forms.Form):
                 institution__in=institutions
             ).select_related("institution")
             self.fields["unit"].label_from_instance = (  # type: ignore[attr-defined]
-                lambda unit: f"{unit.name} ({unit.institution.name})"
+                lambda unit: f"{unit.name} ({unit.institution.display_name})"
             )
 
     def name_fields(self) -> list[forms.BoundField]:

@@ -41,6 +41,20 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(target, messages)
 
 
+class InstitutionChoiceField(forms.ModelChoiceField):
+    """A choice of institutions, each named in the reader's language."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return cast(Institution, obj).display_name
+
+
+class InstitutionMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several institutions, each named in the reader's language."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return cast(Institution, obj).display_name
+
+
 class InstitutionFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),

@@ -222,7 +222,7 @@ class MobilityForm(forms.Form):
                 label=home_field.label, max_length=200
             )
         else:
-            home_field.choices = [(i.pk, i.name) for i in own]  # type: ignore[attr-defined]
+            home_field.choices = [(i.pk, i.display_name) for i in own]  # type: ignore[attr-defined]
             if len(own) == 1:
                 home_field.initial = own[0].pk
         self.fields["nationality"].choices = [("", "-"), *countries]  # type: ignore[attr-defined]
@@ -230,7 +230,10 @@ class MobilityForm(forms.Form):
         self.fields["home_unit"].choices = [  # type: ignore[attr-defined]
             ("", "-"),
             *(
-                (unit.pk, f"{unit.institution.name}: {unit.name}" if len(own) > 1 else unit.name)
+                (
+                    unit.pk,
+                    f"{unit.institution.display_name}: {unit.name}" if len(own) > 1 else unit.name,
+                )
                 for unit in Unit.objects.filter(institution__in=self.own_ids)
                 .select_related("institution")
                 .order_by("institution__name", "name")
@@ -364,7 +367,7 @@ class MobilityForm(forms.Form):
                 self.add_error(
                     "account",
                     _("No account %(account)s at %(institution)s.")
-                    % {"account": account, "institution": home.name},
+                    % {"account": account, "institution": home.display_name},
                 )
             cleaned["user"] = user
         return cleaned

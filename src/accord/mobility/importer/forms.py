@@ -7,13 +7,14 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from accord.core.models import User
+from accord.institutions.forms import InstitutionChoiceField
 from accord.institutions.models import Institution
 
 from .services import institutions_importable_by, max_upload_bytes
 
 
 class ImportUploadForm(forms.Form):
-    institution = forms.ModelChoiceField(
+    institution = InstitutionChoiceField(
         label=_("Home institution"),
         queryset=Institution.objects.none(),
         to_field_name="slug",
@@ -28,7 +29,9 @@ class ImportUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["institution"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = institutions_importable_by(user).order_by("name").only("slug", "name")
+        field.queryset = (
+            institutions_importable_by(user).order_by("name").only("slug", "name", "names")
+        )
         self.fields["file"].help_text = _(
             "CSV (UTF-8) or Excel workbook (.xlsx), up to %(limit)s."
         ) % {"limit": filesizeformat(max_upload_bytes())}
