@@ -230,7 +230,10 @@ class _Reader:
             if name in AGREEMENT_LINKS and isinstance(value, int)
         }
         self.titles = (
-            {a.pk: a.title for a in selectors.agreements_visible_to(user).filter(pk__in=linked)}
+            {
+                a.pk: a.display_title
+                for a in selectors.agreements_visible_to(user).filter(pk__in=linked)
+            }
             if linked
             else {}
         )
