@@ -239,3 +239,14 @@ def test_the_openapi_document_describes_the_institution_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert set(paths[API]) == {"get", "post"}
     assert set(paths[API + "/{slug}"]) == {"get", "patch"}
+
+
+def test_names_in_other_scripts_are_written_as_they_are(client, officer, institution):
+    institution.names = {"ru": "Казахский национальный университет"}
+    institution.save()
+
+    response = client.get(f"{API}/{institution.slug}", headers=bearer(officer))
+
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert "Казахский национальный университет".encode() in response.content
+    assert b"\\u" not in response.content

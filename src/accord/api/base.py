@@ -9,11 +9,19 @@ from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import BaseModel
 
 from accord.core.models import ApiToken, User
 from accord.core.tokens import hash_secret
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """JSON in UTF-8 as it is, not as `\\u` escapes: names in Cyrillic or Azerbaijani read as
+    they are, in a third of the bytes, as the lists written by pydantic-core do."""
+
+    json_dumps_params = {"ensure_ascii": False}
 
 
 class BearerToken(HttpBearer):
@@ -67,6 +75,7 @@ api = NinjaAPI(
         "your profile page) or a browser session. Errors are RFC 9457 problem+json."
     ),
     auth=[BearerToken(), SessionAuth()],
+    renderer=Utf8JSONRenderer(),
     urls_namespace="api",
 )
 
