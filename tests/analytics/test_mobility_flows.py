@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accord.analytics.mobility_flows import SUPPRESSED, SUPPRESSION_THRESHOLD
+from accord.analytics.mobility_flows.report import Protection
 from accord.mobility.models import (
     Funding,
     MobilityKind,
@@ -481,3 +482,32 @@ def test_a_user_who_only_studies_is_refused_however_many_mobilities_exist(client
     client.force_login(student)
 
     assert client.get(URL).status_code == 403
+
+
+# Protection of small counts in groups ----------------------------------------------------------
+
+
+def test_the_count_hiding_a_small_one_leaves_every_value_of_it_possible():
+    # Hiding the 5 would leave 1 + 5 = 6 hidden: "<5" and "≥5" adding up to 6 make the small
+    # one 1. Hiding the 20 leaves 21, which any small count from 1 to 4 fits.
+    hidden = Protection({"a": 1, "b": 5, "c": 20}, [["a", "b", "c"]])
+
+    assert [hidden.cell(key) for key in "abc"] == ["<5", 5, "≥5"]
+
+
+def test_groups_are_protected_until_none_has_a_single_hidden_count():
+    counts = {("2023", "DE"): 3, ("2023", "FR"): 12, ("2024", "DE"): 10, ("2024", "FR"): 20}
+    rows = [[("2023", "DE"), ("2023", "FR")], [("2024", "DE"), ("2024", "FR")]]
+    columns = [[("2023", "DE"), ("2024", "DE")], [("2023", "FR"), ("2024", "FR")]]
+
+    hidden = Protection(counts, [*rows, *columns])
+
+    for group in rows + columns:
+        assert sum(hidden.hides(key) for key in group) != 1
+    assert hidden.cell(("2023", "DE")) == "<5"
+
+
+def test_a_small_count_alone_with_zeros_cannot_be_hidden_by_another():
+    hidden = Protection({"a": 3, "b": 0}, [["a", "b"]])
+
+    assert [hidden.cell(key) for key in "ab"] == ["<5", 0]

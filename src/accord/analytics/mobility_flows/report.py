@@ -53,10 +53,18 @@ def rate(part: int, whole: int, *others: int) -> float | None:
     return round(100 * part / whole, 1)
 
 
+# What a hidden small count and the count hiding it should add up to at least: the total
+# minus the shown counts is then their sum, and with one of them "<5" and the other "≥5",
+# each value from 1 to 4 stays possible for the small one.
+ENOUGH_HIDDEN = 2 * SUPPRESSION_THRESHOLD - 1
+
+
 class Protection:
     """Which counts of a table to hide: those below the threshold, and, in each group of
-    counts whose sum is shown somewhere, one more wherever only one would be hidden (the
-    smallest other count that is not zero), until no group has a single hidden count."""
+    counts whose sum is shown somewhere, one more wherever only one would be hidden, until
+    no group has a single hidden count that another count of it could hide. The one more
+    is the smallest other count that brings the hidden sum to ENOUGH_HIDDEN, or the largest
+    when none does."""
 
     def __init__(self, counts: dict[Any, int], groups: Iterable[Iterable[Any]] = ()) -> None:
         self.counts = counts
@@ -67,12 +75,20 @@ class Protection:
         while changed:
             changed = False
             for group in groups:
-                if sum(1 for key in group if self.hides(key)) != 1:
+                hidden = [key for key in group if self.hides(key)]
+                if len(hidden) != 1:
                     continue
                 others = [key for key in group if not self.hides(key) and counts.get(key, 0)]
                 if others:
-                    self.protecting.add(min(others, key=lambda key: (counts[key], str(key))))
+                    self.protecting.add(self._protector(others, counts[hidden[0]]))
                     changed = True
+
+    def _protector(self, others: list[Any], hidden_sum: int) -> Any:
+        def size(key: Any) -> tuple[int, str]:
+            return (self.counts[key], str(key))
+
+        enough = [key for key in others if hidden_sum + self.counts[key] >= ENOUGH_HIDDEN]
+        return min(enough, key=size) if enough else max(others, key=size)
 
     def hides(self, key: Any) -> bool:
         return key in self.small or key in self.protecting
@@ -292,7 +308,15 @@ def _agreement_share(cells: list[FlowCell], years: list[str]) -> Table:
     for year in years:
         counts[year, True] = agreed[year]
         counts[year, False] = totals[year] - agreed[year]
-    hidden = Protection(counts, ([(year, True), (year, False)] for year in years))
+    # Each column adds up too: the summary's share of the total gives it.
+    hidden = Protection(
+        counts,
+        [
+            *([(year, True), (year, False)] for year in years),
+            [(year, True) for year in years],
+            [(year, False) for year in years],
+        ],
+    )
     rows: list[list[Cell]] = []
     under, without, shares = [], [], []
     for year in years:
@@ -365,7 +389,15 @@ def _return_rows(groups: dict[str, tuple[int, int]], order: list[str], label: An
         known, returned = groups[key]
         counts[key, True] = returned
         counts[key, False] = known - returned
-    hidden = Protection(counts, ([(key, True), (key, False)] for key in order))
+    # Each column adds up too: the summary's return rate of those known gives it.
+    hidden = Protection(
+        counts,
+        [
+            *([(key, True), (key, False)] for key in order),
+            [(key, True) for key in order],
+            [(key, False) for key in order],
+        ],
+    )
     rows: list[list[Cell]] = []
     rates: list[float | None] = []
     for key in order:
