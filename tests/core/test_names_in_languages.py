@@ -90,6 +90,8 @@ def test_besides_shown_leaves_out_what_the_reader_sees():
         assert besides_shown("Main", names) == [("kk", "К"), ("ru", "Р")]
     with translation.override("kk"):
         assert besides_shown("Main", {"kk": "Main", "ru": "Р"}) == [("ru", "Р")]
+    with translation.override("ru"):
+        assert besides_shown("Main", {"ru": "Р", "kk": "Р"}) == [("", "Main")]
 
 
 def test_a_provision_names_its_center_in_the_readers_language(memorandum, institution):
@@ -119,3 +121,19 @@ def test_forms_offer_institutions_by_their_name_in_the_readers_language(reader, 
     assert KAZNU_RU in russian
     assert KAZNU_RU not in english
     assert "Al-Farabi Kazakh National University" in english
+
+
+def test_a_centers_page_names_it_in_the_readers_language(reader, institution):
+    center = ResearchCenter.objects.create(
+        institution=institution,
+        name="Azerbaijani Center of History and Culture",
+        names={"ru": "Центр истории и культуры Азербайджана", "kk": "Әзербайжан орталығы"},
+        slug="azerbaijani-center",
+    )
+
+    russian = page(reader, f"/centers/{center.slug}/", "ru")
+
+    assert "<h1>Центр истории и культуры Азербайджана</h1>" in russian
+    assert "<li>Azerbaijani Center of History and Culture</li>" in russian
+    assert '<span class="lang">KK</span> Әзербайжан орталығы' in russian
+    assert '<span class="lang">RU</span>' not in russian

@@ -176,8 +176,8 @@ def agreement_rows(
                     name,
                     country,
                     bool(signatory and signed_on),
-                    # A JSON column: text on SQLite, already decoded by psycopg.
-                    json.loads(names) if isinstance(names, str) else names,
+                    # A JSON column, read as text by a raw cursor.
+                    json.loads(names) if names else {},
                 )
             )
         cursor.execute(provisions_sql.format(marks), list(rows))

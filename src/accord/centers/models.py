@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accord.core.text import besides_shown
+
 
 def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
@@ -73,6 +75,11 @@ class ResearchCenter(models.Model):
     def display_name(self) -> str:
         """The name a reader sees: in the active language where one is given."""
         return self.name_in(get_language() or "")
+
+    def other_names(self) -> list[tuple[str, str]]:
+        """The names besides `display_name`, by language code: the main name first (code "")
+        when a translation is shown, then the other languages' names."""
+        return besides_shown(self.name, self.names)
 
 
 def center_photo_path(instance: "CenterPhoto", filename: str) -> str:

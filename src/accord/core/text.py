@@ -71,11 +71,11 @@ def besides_shown(main: str, translations: dict[str, str]) -> list[tuple[str, st
     """The texts of a name or title in several languages that a reader is not shown, by
     language code: the main text first (code "") when the active language has its own, then
     the other languages' texts."""
-    shown = get_language() or ""
+    language = get_language() or ""
+    shown = translations.get(language) or main
     others = [
         (code, text)
         for code, text in sorted(translations.items())
-        if code != shown and text and text != main
+        if code != language and text and text not in (main, shown)
     ]
-    translated = translations.get(shown)
-    return [("", main), *others] if translated and translated != main else others
+    return [("", main), *others] if shown != main else others

@@ -51,14 +51,15 @@ def _own_centers(user: Any) -> QuerySet[ResearchCenter]:
 
 def _search_choices(user: Any) -> tuple[list[tuple[int, str]], list[tuple[str, str]]]:
     """The institutions and countries that have a center open to `user`."""
-    institutions = list(
-        Institution.objects.filter(pk__in=_open_centers(user).values("institution_id"))
-        .order_by("name")
-        .values_list("pk", "name", "country")
+    institutions = sorted(
+        Institution.objects.filter(pk__in=_open_centers(user).values("institution_id")).only(
+            "pk", "name", "names", "country"
+        ),
+        key=lambda institution: institution.display_name,
     )
-    countries = {str(code) for _pk, _name, code in institutions}
+    countries = {str(institution.country) for institution in institutions}
     return (
-        [(pk, name) for pk, name, _code in institutions],
+        [(institution.pk, institution.display_name) for institution in institutions],
         sorted(((code, str(Country(code).name)) for code in countries), key=lambda c: c[1]),
     )
 
