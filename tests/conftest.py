@@ -1,6 +1,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from tests.factories import PASSWORD, InstitutionFactory, MembershipFactory, UserFactory
 
@@ -22,6 +23,14 @@ def _plain_static(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request in another language leaves that language active in the thread, for whatever
+    # the next test runs outside a request.
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture
