@@ -298,6 +298,21 @@ def test_a_single_small_count_is_not_given_away_by_its_total(officer_client, kaz
     assert table(response, "trends").chart["series"][0]["marks"] == ["≥5"]
 
 
+def test_a_small_year_is_not_given_away_by_the_summary_total(officer_client, kaznu, warsaw):
+    # 33 in all, 30 in 2024/2025: showing the 30 would tell that 2023/2024 had 3.
+    mobilities(kaznu, warsaw, 3, start_date=dt.date(2023, 10, 1), end_date=dt.date(2024, 2, 1))
+    mobilities(kaznu, warsaw, 30, start_date=dt.date(2024, 10, 1), end_date=dt.date(2025, 2, 1))
+
+    response = officer_client.get(URL)
+
+    assert response.context["summary"].total == 33
+    assert table(response, "trends").rows == [
+        ["2023/2024", "<5", "<5"],
+        ["2024/2025", "≥5", "≥5"],
+    ]
+    assert [row[1] for row in table(response, "agreements").rows] == ["<5", "≥5"]
+
+
 def test_under_and_without_an_agreement_do_not_give_each_other_away(officer_client, kaznu, warsaw):
     agreement = AgreementFactory(parties=[kaznu, warsaw])
     mobilities(kaznu, warsaw, 9, agreement=agreement)

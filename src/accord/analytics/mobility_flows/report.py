@@ -31,6 +31,8 @@ SUPPRESSED = f"<{SUPPRESSION_THRESHOLD}"
 PROTECTING = f"≥{SUPPRESSION_THRESHOLD}"
 # Lines of the country-to-country chart and destination series of the trends chart.
 SANKEY_FLOWS = 30
+# The key of a row's or a column's total among the counts a Protection guards.
+TOTAL = "total"
 TREND_COUNTRIES = 5
 
 Cell = int | float | str | None
@@ -256,13 +258,15 @@ def _trends(outgoing: list[FlowCell], incoming: list[FlowCell] | None, years: li
     if incoming is not None:
         columns.append(_("Incoming"))
     # A year's counts add up to its total, shown in the row; a country's, to its count in the
-    # country tables.
+    # country tables; the years' totals, to the summary's.
     counts = {(year, code): per_year[year][code] for year in years for code in series_codes}
+    counts.update({(year, TOTAL): sum(per_year[year].values()) for year in years})
     hidden = Protection(
         counts,
         [
-            *([(year, code) for code in series_codes] for year in years),
+            *([*((year, code) for code in series_codes), (year, TOTAL)] for year in years),
             *([(year, code) for year in years] for code in series_codes),
+            [(year, TOTAL) for year in years],
         ],
     )
     # The incoming counts add up to the origins table's total.
@@ -270,7 +274,7 @@ def _trends(outgoing: list[FlowCell], incoming: list[FlowCell] | None, years: li
     rows: list[list[Cell]] = []
     for year in years:
         row: list[Cell] = [year, *(hidden.cell((year, code)) for code in series_codes)]
-        row.append(shown(sum(per_year[year].values())))
+        row.append(hidden.cell((year, TOTAL)))
         if incoming is not None:
             row.append(hidden_incoming.cell(year))
         rows.append(row)
@@ -303,26 +307,27 @@ def _trends(outgoing: list[FlowCell], incoming: list[FlowCell] | None, years: li
 def _agreement_share(cells: list[FlowCell], years: list[str]) -> Table:
     totals = _sum((cell.year, cell.count) for cell in cells)
     agreed = _sum((cell.year, cell.under_agreement) for cell in cells)
-    # Under and without an agreement add up to the year's total, shown beside them.
-    counts = {}
+    # Under and without an agreement add up to the year's total, shown beside them; each
+    # column adds up too: the years' totals to the summary's, the others to what the
+    # summary's share of it gives.
+    counts: dict[tuple[str, bool | str], int] = {}
     for year in years:
         counts[year, True] = agreed[year]
         counts[year, False] = totals[year] - agreed[year]
-    # Each column adds up too: the summary's share of the total gives it.
+        counts[year, TOTAL] = totals[year]
     hidden = Protection(
         counts,
         [
-            *([(year, True), (year, False)] for year in years),
-            [(year, True) for year in years],
-            [(year, False) for year in years],
+            *([(year, True), (year, False), (year, TOTAL)] for year in years),
+            *([(year, part) for year in years] for part in (True, False, TOTAL)),
         ],
     )
     rows: list[list[Cell]] = []
     under, without, shares = [], [], []
     for year in years:
-        share = hidden.rate((year, True), totals[year], (year, False))
+        share = hidden.rate((year, True), totals[year], (year, False), (year, TOTAL))
         under_cell, without_cell = hidden.cell((year, True)), hidden.cell((year, False))
-        rows.append([year, shown(totals[year]), under_cell, without_cell, share])
+        rows.append([year, hidden.cell((year, TOTAL)), under_cell, without_cell, share])
         under.append(hidden.value((year, True)))
         without.append(hidden.value((year, False)))
         shares.append(share)
@@ -383,29 +388,27 @@ def _partners(name: str, title: str, partners: list[PartnerCount]) -> Table:
 
 
 def _return_rows(groups: dict[str, tuple[int, int]], order: list[str], label: Any) -> Any:
-    # Who returned and who did not add up to those whose return is known, shown beside them.
-    counts = {}
+    # Who returned and who did not add up to those whose return is known, shown beside them;
+    # each column adds up too: the two returns tables have the same totals.
+    counts: dict[tuple[str, bool | str], int] = {}
     for key in order:
         known, returned = groups[key]
         counts[key, True] = returned
         counts[key, False] = known - returned
-    # Each column adds up too: the summary's return rate of those known gives it.
+        counts[key, TOTAL] = known
     hidden = Protection(
         counts,
         [
-            *([(key, True), (key, False)] for key in order),
-            [(key, True) for key in order],
-            [(key, False) for key in order],
+            *([(key, True), (key, False), (key, TOTAL)] for key in order),
+            *([(key, part) for key in order] for part in (True, False, TOTAL)),
         ],
     )
     rows: list[list[Cell]] = []
     rates: list[float | None] = []
     for key in order:
-        known = groups[key][0]
-        share = hidden.rate((key, True), known, (key, False))
-        rows.append(
-            [label(key), shown(known), hidden.cell((key, True)), hidden.cell((key, False)), share]
-        )
+        share = hidden.rate((key, True), groups[key][0], (key, False), (key, TOTAL))
+        cells = [hidden.cell((key, part)) for part in (TOTAL, True, False)]
+        rows.append([label(key), *cells, share])
         rates.append(share)
     return rows, rates
 
