@@ -12,10 +12,10 @@ from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accord.core.forms import CountryCodeField
 from accord.core.search_index import fts_matches, fts_usable
-from accord.core.validators import normalize_country_code, validate_country_code
+from accord.institutions.forms import InstitutionKeyField
 from accord.institutions.models import Institution
-from accord.institutions.selectors import institution_by_key
 
 from .forms import PlainNumberInput, PlainSelect, PlainTextInput
 from .models import (
@@ -104,14 +104,14 @@ class AgreementFilterForm(forms.Form):
         widget=PlainTextInput,
         help_text=_("Words of the title or of a party's name, in any language."),
     )
-    country = forms.CharField(
+    country = CountryCodeField(
         label=_("Partner country"),
         max_length=2,
         required=False,
         widget=PlainTextInput,
         help_text=_("ISO 3166 code, such as AZ or PL."),
     )
-    institution = forms.CharField(
+    institution = InstitutionKeyField(
         label=_("Institution"),
         max_length=120,
         required=False,
@@ -166,20 +166,6 @@ class AgreementFilterForm(forms.Form):
 
     def clean_search(self) -> str:
         return " ".join(self.cleaned_data["search"].split()).lower()
-
-    def clean_country(self) -> str:
-        code = normalize_country_code(self.cleaned_data["country"])
-        validate_country_code(code)
-        return code
-
-    def clean_institution(self) -> Institution | None:
-        value = self.cleaned_data["institution"].strip()
-        if not value:
-            return None
-        institution = institution_by_key(value)
-        if institution is None:
-            raise forms.ValidationError(_("No institution %(value)s.") % {"value": value})
-        return institution
 
     def filter(self, queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
         """`queryset` narrowed by the valid filters; unchanged by those that are not valid."""

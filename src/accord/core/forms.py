@@ -1,4 +1,5 @@
 import math
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -10,6 +11,16 @@ from django.utils.translation import ngettext
 
 from . import throttle
 from .models import Role
+from .validators import normalize_country_code, validate_country_code
+
+
+class CountryCodeField(forms.CharField):
+    """An ISO 3166 alpha-2 code, written in any case (` kz ` is KZ); empty stays empty."""
+
+    def clean(self, value: Any) -> str:
+        code = normalize_country_code(super().clean(value))
+        validate_country_code(code)
+        return code
 
 
 class LoginForm(AuthenticationForm):

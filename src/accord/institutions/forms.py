@@ -41,6 +41,19 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(target, messages)
 
 
+class InstitutionKeyField(forms.CharField):
+    """An institution named by slug, SCHAC code, ROR id or id; empty gives None."""
+
+    def clean(self, value: Any) -> Institution | None:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return None
+        institution = institution_by_key(text)
+        if institution is None:
+            raise forms.ValidationError(_("No institution %(key)s.") % {"key": text})
+        return institution
+
+
 class InstitutionChoiceField(forms.ModelChoiceField):
     """A choice of institutions, each named in the reader's language."""
 

@@ -13,9 +13,10 @@ from django_countries import countries
 from accord.agreements.forms import CountrySelect
 from accord.agreements.models import Agreement, AgreementParty, Provision, ProvisionKind
 from accord.agreements.provisions import isced_fields, provision_summary
+from accord.core.forms import CountryCodeField
 from accord.core.memberships import staff_institution_ids
 from accord.core.models import User
-from accord.core.validators import normalize_country_code, validate_country_code
+from accord.institutions.forms import InstitutionKeyField
 from accord.institutions.models import Institution, Unit
 from accord.institutions.selectors import institution_by_key
 
@@ -37,19 +38,6 @@ AGREEMENT_CHOICES_LIMIT = 300
 
 def _choices(choices: list[tuple[str, Any]], empty: Any) -> list[tuple[str, Any]]:
     return [("", empty), *choices]
-
-
-class InstitutionKeyField(forms.CharField):
-    """An institution named by slug, SCHAC code, ROR id or id."""
-
-    def clean(self, value: Any) -> Institution | None:  # type: ignore[override]
-        text = super().clean(value)
-        if not text:
-            return None
-        institution = institution_by_key(text)
-        if institution is None:
-            raise forms.ValidationError(_("No institution %(key)s.") % {"key": text})
-        return institution
 
 
 class MobilityFilterForm(forms.Form):
@@ -81,7 +69,7 @@ class MobilityFilterForm(forms.Form):
     host_institution = InstitutionKeyField(
         label=_("Host institution"), max_length=200, required=False
     )
-    country = forms.CharField(
+    country = CountryCodeField(
         label=_("Country"),
         max_length=2,
         required=False,
@@ -111,11 +99,6 @@ class MobilityFilterForm(forms.Form):
         if value and not ACADEMIC_YEAR.match(value):
             raise forms.ValidationError(_("Write the academic year as 2025/2026."))
         return value
-
-    def clean_country(self) -> str:
-        code = normalize_country_code(self.cleaned_data["country"])
-        validate_country_code(code)
-        return code
 
     def filters(self) -> dict[str, Any]:
         """The valid filters, as mobility_filter takes them; invalid ones are left out."""

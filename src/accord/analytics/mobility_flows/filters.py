@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accord.agreements.forms import PlainSelect, PlainTextInput
 from accord.agreements.provisions import isced_fields, isced_label
-from accord.core.validators import normalize_country_code, validate_country_code
+from accord.core.forms import CountryCodeField
+from accord.institutions.forms import InstitutionKeyField
 from accord.institutions.models import Institution
-from accord.institutions.selectors import institution_by_key
 from accord.mobility.checks import EQF_LEVELS, academic_year_of
 from accord.mobility.models import Funding, MobilityKind
 
@@ -77,13 +77,13 @@ class FlowFilterForm(forms.Form):
         required=False,
         widget=PlainSelect,
     )
-    institution = forms.CharField(
+    institution = InstitutionKeyField(
         label=_("Institution (home or host)"),
         max_length=120,
         required=False,
         widget=PlainTextInput,
     )
-    country = forms.CharField(label=_("Country (home or host)"), max_length=2, required=False)
+    country = CountryCodeField(label=_("Country (home or host)"), max_length=2, required=False)
 
     def __init__(self, *args: Any, years: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -103,20 +103,6 @@ class FlowFilterForm(forms.Form):
                 _("%(value)s is not an ISCED-F 2013 field of education code.") % {"value": code}
             )
         return code
-
-    def clean_country(self) -> str:
-        code = normalize_country_code(self.cleaned_data["country"])
-        validate_country_code(code)
-        return code
-
-    def clean_institution(self) -> Institution | None:
-        value = self.cleaned_data["institution"].strip()
-        if not value:
-            return None
-        institution = institution_by_key(value)
-        if institution is None:
-            raise forms.ValidationError(_("No institution %(value)s.") % {"value": value})
-        return institution
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
