@@ -11,17 +11,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.text import besides_shown
+from accord.core.text import NamedInLanguages
 
 
 def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class ResearchCenter(models.Model):
+class ResearchCenter(NamedInLanguages, models.Model):
     institution = models.ForeignKey(
         "institutions.Institution",
         on_delete=models.PROTECT,
@@ -67,19 +66,6 @@ class ResearchCenter(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("centers:detail", kwargs={"slug": self.slug})
-
-    def name_in(self, language: str) -> str:
-        return self.names.get(language) or self.name
-
-    @property
-    def display_name(self) -> str:
-        """The name a reader sees: in the active language where one is given."""
-        return self.name_in(get_language() or "")
-
-    def other_names(self) -> list[tuple[str, str]]:
-        """The names besides `display_name`, by language code: the main name first (code "")
-        when a translation is shown, then the other languages' names."""
-        return besides_shown(self.name, self.names)
 
 
 def center_photo_path(instance: "CenterPhoto", filename: str) -> str:

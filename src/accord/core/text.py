@@ -79,3 +79,24 @@ def besides_shown(main: str, translations: dict[str, str]) -> list[tuple[str, st
         if code != language and text and text not in (main, shown)
     ]
     return [("", main), *others] if shown != main else others
+
+
+class NamedInLanguages:
+    """A model's main `name` and its `names` in other languages, by language code, as a
+    reader sees them."""
+
+    name: str
+    names: dict[str, str]
+
+    def name_in(self, language: str) -> str:
+        return self.names.get(language) or self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name a reader sees: in the active language where one is given."""
+        return self.name_in(get_language() or "")
+
+    def other_names(self) -> list[tuple[str, str]]:
+        """The names besides `display_name`, by language code: the main name first (code "")
+        when a translation is shown, then the other languages' names."""
+        return besides_shown(self.name, self.names)

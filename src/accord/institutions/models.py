@@ -3,11 +3,10 @@
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from accord.core.text import besides_shown
+from accord.core.text import NamedInLanguages
 from accord.core.validators import validate_erasmus_code, validate_ror_id, validate_schac_code
 
 
@@ -20,7 +19,7 @@ class InstitutionKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Institution(models.Model):
+class Institution(NamedInLanguages, models.Model):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("name"), max_length=300)
     # Names in other languages, {"ru": "...", "kk": "..."}; `name` is the one shown by default.
@@ -100,19 +99,6 @@ class Institution(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("institutions:detail", kwargs={"slug": self.slug})
-
-    def name_in(self, language: str) -> str:
-        return self.names.get(language) or self.name
-
-    @property
-    def display_name(self) -> str:
-        """The name a reader sees: in the active language where one is given."""
-        return self.name_in(get_language() or "")
-
-    def other_names(self) -> list[tuple[str, str]]:
-        """The names besides `display_name`, by language code: the main name first (code "")
-        when a translation is shown, then the other languages' names."""
-        return besides_shown(self.name, self.names)
 
     def compute_search_text(self) -> str:
         return " ".join([self.name, *self.names.values()]).lower()
