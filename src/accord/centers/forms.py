@@ -17,7 +17,7 @@ from accord.institutions.forms import InstitutionChoiceField
 from accord.institutions.models import Institution, Unit
 
 from .models import Facility, FacilityKind, OpeningHours
-from .services import FACILITY_FIELDS, MAX_REPEAT_WEEKS
+from .services import CENTER_FIELDS, FACILITY_FIELDS, MAX_REPEAT_WEEKS
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 # Languages offered for a center's names besides the main name (the site's languages but English).
@@ -114,17 +114,9 @@ class CenterForm(forms.Form):
         help_text=_("Shown to anyone, and on the institution's public page."),
     )
 
-    EDITABLE = (
-        "name",
-        "unit",
-        "description",
-        "address",
-        "city",
-        "contact_name",
-        "contact_email",
-        "contact_phone",
-        "is_public",
-    )
+    # What the services change, but the names in other languages, which come from a field
+    # per language.
+    EDITABLE = tuple(name for name in CENTER_FIELDS if name != "names")
 
     def __init__(
         self,

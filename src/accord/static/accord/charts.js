@@ -159,6 +159,12 @@
     }
     var type = canvas.dataset.chart;
     var drawing = type === "world-map" ? worldMap(canvas, data) : categoryChart(canvas, data, type);
+    settle(figure, drawing);
+  }
+
+  /* Once a chart is drawn its table folds away (it stays one click off); a chart that fails
+   * leaves the table open instead. */
+  function settle(figure, drawing) {
     drawing.then(function () {
       if (!figure) { return; }
       figure.classList.add("chart-drawn");
@@ -182,5 +188,5 @@
   document.addEventListener("htmx:load", function (event) { renderAll(event.target); });
 
   // Shared with the other chart scripts (mobility_flows.js), loaded after this one.
-  window.AccordCharts = { blue: blue, readData: readData, loadAtlas: loadAtlas };
+  window.AccordCharts = { blue: blue, readData: readData, loadAtlas: loadAtlas, settle: settle };
 })();

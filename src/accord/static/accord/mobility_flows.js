@@ -21,6 +21,7 @@
   var blue = window.AccordCharts.blue;
   var readData = window.AccordCharts.readData;
   var loadAtlas = window.AccordCharts.loadAtlas;
+  var settle = window.AccordCharts.settle;
 
   function number(value) {
     return value === null || value === undefined ? "" : value.toLocaleString();
@@ -294,15 +295,7 @@
     else if (type === "stacked") { drawing = stacked(canvas, data); }
     else if (type === "doughnut") { drawing = doughnut(canvas, data); }
     else { drawing = bars(canvas, data, { horizontal: type === "hbar" || type === "hrate", rate: type === "rate" || type === "hrate" }); }
-    drawing.then(function () {
-      if (!figure) { return; }
-      figure.classList.add("chart-drawn");
-      var table = figure.querySelector("details.chart-table");
-      if (table) { table.open = false; }
-    }).catch(function (error) {
-      if (figure) { figure.classList.add("chart-failed"); }
-      if (window.console) { console.warn("Accord chart not drawn:", error); }
-    });
+    settle(figure, drawing);
   }
 
   function isEmpty(canvas) {
