@@ -72,6 +72,22 @@ def interleaved_medians(
     return statistics.median(firsts), statistics.median(seconds)
 
 
+def serve_test_client() -> None:
+    """Settings for requests made with django.test.Client, once Django is set up: its host,
+    and static files by their plain names, so that no collectstatic is needed (a manifest
+    lookup is a dictionary read, which does not change what is measured)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+    override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ).enable()
+
+
 def machine_facts() -> list[tuple[str, str]]:
     """The machine, the software and the system, once Django is set up."""
     import django

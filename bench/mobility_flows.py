@@ -21,7 +21,16 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from harness import DOC, ROOT, machine_facts, masked, median_ms, use_bench_database, write_section
+from harness import (
+    DOC,
+    ROOT,
+    machine_facts,
+    masked,
+    median_ms,
+    serve_test_client,
+    use_bench_database,
+    write_section,
+)
 
 GOAL = 1.5
 DATABASE = "accord_bench_m3"
@@ -52,7 +61,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.db.models import Count  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accord.core.generate import generate  # noqa: E402
@@ -203,13 +212,7 @@ def section(args: argparse.Namespace, rows: list[Row], filled: str, busiest: Ins
 
 def main() -> None:
     args = parse_args()
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
-    override_settings(
-        STORAGES={
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
-    ).enable()
+    serve_test_client()
     print(f"{ENGINE}: {settings.DATABASES['default']['NAME']}", file=sys.stderr)
     filled = prepare(args)
     officer, busiest = bench_officer()

@@ -34,6 +34,7 @@ from harness import (
     interleaved_medians,
     machine_facts,
     masked,
+    serve_test_client,
     use_bench_database,
     write_section,
 )
@@ -71,7 +72,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.db.models import Count, QuerySet  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accord.agreements import selectors  # noqa: E402
@@ -342,15 +343,7 @@ Accord leaves it (no `ANALYZE`).
 
 def main() -> None:
     args = parse_args()
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
-    # Static files by their plain names: no collectstatic needed (a manifest lookup is a
-    # dictionary read, which does not change what is measured).
-    override_settings(
-        STORAGES={
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
-    ).enable()
+    serve_test_client()
     print(f"{ENGINE}: {settings.DATABASES['default']['NAME']}", file=sys.stderr)
     filled = prepare(args)
     staff, officer, busiest = bench_users()
