@@ -62,6 +62,15 @@ def test_serve_collects_static_files_and_becomes_gunicorn(tmp_path: Path):
     )
     try:
         body = wait_for(f"http://127.0.0.1:{port}/healthz", seconds=90)
+        # Connections on which nothing is sent, as a browser keeps open ahead of need, must
+        # not hold up the one worker's other requests.
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+        time.sleep(0.3)
+        started = time.monotonic()
+        beside_idle = wait_for(f"http://127.0.0.1:{port}/healthz", seconds=5)
+        waited = time.monotonic() - started
+        for connection in idle:
+            connection.close()
         command_line = Path(f"/proc/{server.pid}/cmdline").read_bytes().split(b"\0")
         stylesheet = wait_for(f"http://127.0.0.1:{port}/static/accord/app.css", seconds=5)
         housekeeping = children_running(server.pid, b"daily")
@@ -70,6 +79,7 @@ def test_serve_collects_static_files_and_becomes_gunicorn(tmp_path: Path):
         _out, errors = server.communicate(timeout=30)
 
     assert body == b'{"status": "ok"}', errors.decode()
+    assert beside_idle == body, f"no answer within {waited:.1f} s beside idle connections"
     assert any(part.endswith(b"gunicorn") for part in command_line[:2])
     assert b"accord.wsgi" in command_line
     assert stylesheet is not None
@@ -108,15 +118,18 @@ def test_worker_help_names_the_setting():
 def test_serve_binds_localhost_on_port_unless_told_otherwise(monkeypatch):
     from accord.core.management.commands.serve import gunicorn_argv
 
-    for name in ("PORT", "ACCORD_BIND", "ACCORD_WEB_WORKERS"):
+    for name in ("PORT", "ACCORD_BIND", "ACCORD_WEB_WORKERS", "ACCORD_WEB_THREADS"):
         monkeypatch.delenv(name, raising=False)
     default = gunicorn_argv()
     monkeypatch.setenv("PORT", "9001")
     on_port = gunicorn_argv()
     monkeypatch.setenv("ACCORD_BIND", "unix:/run/accord/accord.sock")
     monkeypatch.setenv("ACCORD_WEB_WORKERS", "8")
+    monkeypatch.setenv("ACCORD_WEB_THREADS", "16")
     bound = gunicorn_argv()
 
     assert default[:6] == ["gunicorn", "accord.wsgi", "--bind", "127.0.0.1:8000", "--workers", "2"]
     assert on_port[3] == "127.0.0.1:9001"
     assert bound[3:6] == ["unix:/run/accord/accord.sock", "--workers", "8"]
+    assert default[6:10] == ["--worker-class", "gthread", "--threads", "4"]
+    assert bound[6:10] == ["--worker-class", "gthread", "--threads", "16"]

@@ -24,6 +24,7 @@ def gunicorn_executable() -> str:
 def gunicorn_argv() -> list[str]:
     bind = os.environ.get("ACCORD_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
     workers = os.environ.get("ACCORD_WEB_WORKERS", "2")
+    threads = os.environ.get("ACCORD_WEB_THREADS", "4")
     return [
         "gunicorn",
         "accord.wsgi",
@@ -31,6 +32,14 @@ def gunicorn_argv() -> list[str]:
         bind,
         "--workers",
         workers,
+        # Threads, not gunicorn's default sync workers: a sync worker that accepts a connection
+        # on which nothing is sent (browsers open such connections ahead of need) waits on it
+        # until gunicorn's timeout kills it, 30 s later, and the requests behind it wait too.
+        # A threaded worker watches idle connections and serves the others meanwhile.
+        "--worker-class",
+        "gthread",
+        "--threads",
+        threads,
         "--access-logfile",
         "-",
     ]
@@ -40,7 +49,8 @@ class Command(BaseCommand):
     help = (
         "Serve Accord with gunicorn. Binds 127.0.0.1:$PORT (8000 unless PORT is set); "
         "ACCORD_BIND (e.g. 0.0.0.0:8000 or unix:/run/accord.sock) overrides it. "
-        "ACCORD_WEB_WORKERS sets the number of worker processes (2). Static files are "
+        "ACCORD_WEB_WORKERS sets the number of worker processes (2), ACCORD_WEB_THREADS "
+        "the threads of each (4). Static files are "
         "collected first. Gunicorn replaces this process, so signals reach it directly. "
         "The daily housekeeping (`accord daily`) runs beside it unless ACCORD_DAILY=0."
     )
