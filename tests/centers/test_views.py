@@ -147,6 +147,21 @@ def test_only_officers_and_admins_may_open_a_new_center(client):
     assert response["Location"] == created.get_absolute_url()
 
 
+def test_a_new_center_is_for_the_officers_only_institution_unless_there_are_more(client):
+    world = build_world()
+    client.force_login(world.officer)
+
+    only_one = client.get(reverse("centers:create")).context["form"]["institution"]
+    world.officer.memberships.create(institution=world.partner, role=Role.OFFICER)
+    two = client.get(reverse("centers:create")).context["form"]["institution"]
+
+    assert only_one.value() == world.host.pk
+    assert [label for _value, label in only_one.field.choices] == [world.host.name]
+    assert two.value() is None
+    assert [label for _value, label in two.field.choices][0] == "Choose an institution"
+    assert len(two.field.choices) == 3
+
+
 # Booking -------------------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ whether it may be done."""
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -99,6 +99,7 @@ class CenterForm(forms.Form):
         label=_("Unit"),
         queryset=Unit.objects.none(),
         required=False,
+        empty_label=_("— (the institution as a whole)"),
         help_text=_("The faculty, department or center of the institution that runs it."),
     )
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
@@ -145,7 +146,7 @@ class CenterForm(forms.Form):
                 institution_id=center.institution_id
             )
         else:
-            self.fields["institution"].queryset = institutions  # type: ignore[attr-defined]
+            cast(InstitutionChoiceField, self.fields["institution"]).offer(institutions)
             self.fields["unit"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
                 institution__in=institutions
             ).select_related("institution")

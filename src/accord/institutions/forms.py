@@ -57,8 +57,20 @@ class InstitutionKeyField(forms.CharField):
 class InstitutionChoiceField(forms.ModelChoiceField):
     """A choice of institutions, each named in the reader's language."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", _("Choose an institution"))
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Any) -> str:
         return cast(Institution, obj).display_name
+
+    def offer(self, institutions: Any) -> None:
+        """Offer `institutions`; when that is only one, it is chosen already."""
+        self.queryset = institutions
+        choices = list(institutions[:2])
+        if len(choices) == 1 and self.required:
+            self.initial = choices[0]
+            self.empty_label = None
 
 
 class InstitutionMultipleChoiceField(forms.ModelMultipleChoiceField):

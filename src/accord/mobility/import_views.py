@@ -67,14 +67,10 @@ def import_create(request: AuthenticatedRequest) -> HttpResponse:
             else:
                 return redirect(mobility_import)
     else:
-        initial = {}
-        if request.GET.get("institution"):
-            initial["institution"] = request.GET["institution"]
-        else:
-            importable = institutions_importable_by(request.user)
-            slugs = list(importable.values_list("slug", flat=True)[:2])
-            if len(slugs) == 1:
-                initial["institution"] = slugs[0]
+        # The institution a corrected file is for; the form chooses an only one by itself.
+        initial = (
+            {"institution": request.GET["institution"]} if request.GET.get("institution") else {}
+        )
         form = ImportUploadForm(initial=initial, user=request.user)
     return render(
         request,

@@ -28,10 +28,8 @@ class ImportUploadForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["institution"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = (
-            institutions_importable_by(user).order_by("name").only("slug", "name", "names")
-        )
+        assert isinstance(field, InstitutionChoiceField)
+        field.offer(institutions_importable_by(user).order_by("name").only("slug", "name", "names"))
         self.fields["file"].help_text = _(
             "CSV (UTF-8) or Excel workbook (.xlsx), up to %(limit)s."
         ) % {"limit": filesizeformat(max_upload_bytes())}
