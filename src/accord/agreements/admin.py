@@ -23,6 +23,7 @@ class ProvisionInline(ReadOnlyMixin, admin.TabularInline):
 class DocumentInline(ReadOnlyMixin, admin.TabularInline):
     model = AgreementDocument
     fields = ("kind", "version", "original_name", "content_type", "size", "sha256", "uploaded_at")
+    readonly_fields = ("uploaded_at",)  # set on upload, so not a field of the admin's form
     extra = 0
 
 

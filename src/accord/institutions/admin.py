@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from .models import Contact, Institution, Unit
@@ -29,6 +30,8 @@ class InstitutionAdmin(admin.ModelAdmin):
     inlines = (UnitInline, ContactInline)
     list_select_related = ("parent",)
     show_full_result_count = False
+    # A website typed without its scheme is taken as https://, as on Accord's own form.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request: HttpRequest, obj: Institution, form, change) -> None:  # type: ignore[no-untyped-def]
         obj.search_text = obj.compute_search_text()
