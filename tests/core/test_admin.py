@@ -1,8 +1,11 @@
 import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.urls import reverse
 
 from accord.core import services
 from accord.core.models import ApiToken, AuditEvent, Membership
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, UserFactory
 
 
 @pytest.fixture
@@ -81,3 +84,28 @@ def test_membership_admin_edits_roles(superuser_client, rows, institution):
     page = superuser_client.get(f"/admin/core/membership/{membership.pk}/change/")
 
     assert page.status_code == 200
+
+
+def test_every_models_list_and_first_object_open_in_the_admin(client, db):
+    call_command("demo", verbosity=0)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    failed = {}
+    objects_opened = set()
+    for model in admin.site._registry:
+        meta = model._meta
+        pages = [reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")]
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            objects_opened.add(meta.model_name)
+            pages.append(
+                reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[first.pk])
+            )
+        for url in pages:
+            status = client.get(url).status_code
+            if status != 200:
+                failed[url] = status
+
+    assert failed == {}
+    # The demo fills the models whose pages have inlines of every kind.
+    assert {"agreement", "institution", "researchcenter", "facility", "mobility"} <= objects_opened
