@@ -1,0 +1,83 @@
+"""Every page a demo user can reach by following links opens without a server error: the
+demo's data in every state, as each kind of user sees it."""
+
+import re
+from collections import Counter, deque
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from accord.core.models import User
+
+pytestmark = pytest.mark.django_db
+
+LINK = re.compile(r'href="(/[^"#]*)"')
+# Of links that differ only in their ids, slugs or query values, a few are followed: the pages
+# behind them are built by the same view from the same kind of data.
+SAME_PAGE_WITH_OTHER_IDS = 3
+ID_OR_SLUG = re.compile(r"/[^/?]*[-\d][^/?]*")
+SKIPPED = ("/static/", "/media/", "/accounts/logout")
+
+
+def crawl(client: Client, *, admin: bool, limit: int = 400) -> tuple[set[str], dict[str, int]]:
+    """The pages reached from the home page (and the admin's, for `admin`), and those that
+    answered with a server error."""
+    seen: set[str] = set()
+    failed: dict[str, int] = {}
+    followed: Counter[str] = Counter()
+    queue = deque(["/", "/admin/"] if admin else ["/"])
+    while queue and len(seen) < limit:
+        url = queue.popleft()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        response.close()  # as a server does: downloads close the files they stream
+        if response.status_code >= 500:
+            failed[url] = response.status_code
+        if response.status_code != 200 or "text/html" not in response["Content-Type"]:
+            continue
+        for href in LINK.findall(response.content.decode()):
+            href = href.replace("&amp;", "&")
+            if href.startswith(SKIPPED) or (href.startswith("/admin/") and not admin):
+                continue
+            path, _, query = href.partition("?")
+            keys = sorted(pair.split("=")[0] for pair in query.split("&") if pair)
+            shape = f"{ID_OR_SLUG.sub('/X', path)}?{'&'.join(keys)}"
+            if href not in seen and followed[shape] < SAME_PAGE_WITH_OTHER_IDS:
+                followed[shape] += 1
+                queue.append(href)
+    return seen, failed
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("demo", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.mark.parametrize(
+    ("username", "at_least"),
+    [("admin", 200), ("kaznu-officer", 80), ("anas-coordinator", 60), ("kaznu-student", 30)],
+)
+def test_no_page_a_user_reaches_fails(demo, client, username, at_least):
+    client.raise_request_exception = False
+    client.force_login(User.objects.get(username=username))
+
+    seen, failed = crawl(client, admin=username == "admin")
+
+    assert failed == {}
+    assert len(seen) >= at_least
+
+
+def test_no_public_page_fails(demo, client):
+    client.raise_request_exception = False
+
+    seen, failed = crawl(client, admin=False)
+
+    assert failed == {}
+    assert any(url.startswith("/p/") for url in seen)
