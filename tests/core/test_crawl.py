@@ -33,7 +33,8 @@ def crawl(client: Client, *, admin: bool, limit: int = 400) -> tuple[set[str], d
             continue
         seen.add(url)
         response = client.get(url)
-        response.close()  # as a server does: downloads close the files they stream
+        if response.streaming:  # a download: read to its end, which closes its file
+            b"".join(response.streaming_content)
         if response.status_code >= 500:
             failed[url] = response.status_code
         if response.status_code != 200 or "text/html" not in response["Content-Type"]:
