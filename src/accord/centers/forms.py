@@ -330,17 +330,20 @@ class OpeningHoursForm(forms.Form):
             initial.setdefault(f"closes_{row.weekday}", row.closes)
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
-        for weekday, label in WEEKDAYS:
-            self.fields[f"opens_{weekday}"] = forms.TimeField(
-                label=_("%(day)s opens") % {"day": label},
-                required=False,
-                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            )
-            self.fields[f"closes_{weekday}"] = forms.TimeField(
-                label=_("%(day)s closes") % {"day": label},
-                required=False,
-                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            )
+        for weekday, day in WEEKDAYS:
+            for name, label in (
+                (f"opens_{weekday}", _("%(day)s opens") % {"day": day}),
+                (f"closes_{weekday}", _("%(day)s closes") % {"day": day}),
+            ):
+                # The table shows the day and "Opens" / "Closes" as headings, not as labels of
+                # the inputs: screen readers get the label from aria-label.
+                self.fields[name] = forms.TimeField(
+                    label=label,
+                    required=False,
+                    widget=forms.TimeInput(
+                        attrs={"type": "time", "aria-label": label}, format="%H:%M"
+                    ),
+                )
 
     def days(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
         return [
