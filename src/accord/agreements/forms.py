@@ -169,6 +169,11 @@ class AgreementForm(forms.Form):
             initial[f"title_{code}"] = agreement.titles.get(code, "")
         return initial
 
+    @property
+    def titles_open(self) -> bool:
+        """Whether the titles in other languages are shown unfolded: one is given or wrong."""
+        return any(field.value() or field.errors for field in self.title_fields)
+
     def _add_party_fields(self) -> None:
         own = Institution.objects.filter(
             pk__in=institution_ids(self.user, (Role.ADMIN, Role.OFFICER))
