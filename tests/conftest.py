@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -31,6 +32,13 @@ def _default_language():
     # the next test runs outside a request.
     yield
     translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # What one test leaves in the cache (a search term's plan) would save the next one a query.
+    yield
+    cache.clear()
 
 
 @pytest.fixture

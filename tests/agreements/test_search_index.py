@@ -234,3 +234,17 @@ def test_sqlite_trigram_tables_follow_every_write_to_the_search_texts(register, 
     Institution.objects.filter(pk=warsaw.pk).update(search_text="uniwersytet w stolicy")
     assert found("warszawski", None) == []
     assert found("stolicy", None) == sorted([register["exchange"], register["joint"]])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is chosen on PostgreSQL")
+def test_the_planners_estimate_for_a_term_is_asked_once_and_reused(db):
+    AgreementFactory(title="Memorandum with the University of Warsaw")
+
+    def explains_for(term: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            Agreement.objects.filter(search_condition(term)).count()
+        return sum(query["sql"].startswith("EXPLAIN") for query in queries.captured_queries)
+
+    assert explains_for("warsaw") == 1
+    assert explains_for("warsaw") == 0  # the next page of the same search
+    assert explains_for("memorandum") == 1  # another term is estimated on its own

@@ -1,12 +1,14 @@
 """Filtering agreement lists, for the pages and the API alike."""
 
 import datetime as dt
+import hashlib
 import json
 import re
 from typing import Any
 
 from django import forms
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.utils import timezone
@@ -48,11 +50,27 @@ class _EqualsAny(Func):
     output_field = BooleanField()
 
 
+# How long the planner's estimate for a search term is reused: paging through results, or
+# narrowing them by another filter, asks again for the same term. The estimate only chooses
+# between two ways to the same agreements, so one a few minutes old does no harm.
+ESTIMATE_SECONDS = 600
+
+
 def _few_title_matches(term: str, using: str) -> bool:
     """Whether the planner expects so few titles to contain `term` that collecting them all
     through the trigram index beats walking the list until it has counted COUNT_CAP: it
     does below about the square root of COUNT_CAP times the agreements (one query that
-    plans, and does not run, both SELECTs)."""
+    plans, and does not run, both SELECTs), asked once per term every ESTIMATE_SECONDS."""
+    digest = hashlib.sha256(term.encode()).hexdigest()
+    key = f"agreements:few-title-matches:{using}:{digest}"
+    few = cache.get(key)
+    if few is None:
+        few = _planner_expects_few_title_matches(term, using)
+        cache.set(key, few, ESTIMATE_SECONDS)
+    return bool(few)
+
+
+def _planner_expects_few_title_matches(term: str, using: str) -> bool:
     matches = Agreement.objects.using(using).filter(search_text__contains=term).values("pk")
     everything = Agreement.objects.using(using).order_by().values("pk")
     plan = json.loads(matches.order_by().union(everything, all=True).explain(format="json"))
