@@ -225,3 +225,13 @@ def test_platform_staff_list_every_agreement_whatever_the_scope(client, staff_us
     client.force_login(staff_user)
 
     assert sorted(titles_on(client.get(LIST))) == ["Private one", "Public one"]
+
+
+def test_a_page_number_past_any_end_shows_the_last_page(officer_client, institution, partner):
+    AgreementFactory(title="The only one", parties=[institution, partner])
+
+    for number in ("99999999999999999999", "9" * 400, "-3", "two"):
+        response = officer_client.get(LIST, {"page": number})
+
+        assert response.status_code == 200, number
+        assert titles_on(response) == ["The only one"], number

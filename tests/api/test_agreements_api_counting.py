@@ -99,3 +99,24 @@ def test_the_list_writes_moments_and_text_as_the_detail_does(as_officer, institu
     assert listed["updated_at"] == detail["updated_at"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", listed["created_at"])
     assert listed["titles"] == {"ru": "Меморандум"}
+
+
+def test_a_page_number_too_large_for_the_database_is_refused_by_name(as_officer, seven):
+    furthest = as_officer.get(f"{BASE}/", {"page": selectors.MAX_PAGE})
+    beyond = as_officer.get(f"{BASE}/", {"page": "99999999999999999999"})
+
+    assert furthest.status_code == 200
+    assert furthest.json()["results"] == []
+    assert beyond.status_code == 422
+    assert beyond["Content-Type"] == "application/problem+json"
+    assert list(beyond.json()["errors"]) == ["page"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/institutions", "/api/v1/centers/facilities", "/api/v1/centers/bookings"]
+)
+def test_lists_paged_by_ninja_refuse_such_a_page_number_too(as_officer, path):
+    beyond = as_officer.get(path, {"page": "99999999999999999999"})
+
+    assert beyond.status_code == 422
+    assert list(beyond.json()["errors"]) == ["page"]

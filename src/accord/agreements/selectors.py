@@ -91,6 +91,9 @@ def agreements_for_list(user: AnyUser, *, own_only: bool = False) -> QuerySet[Ag
 # Lists count the matching agreements up to this many (or to the end of the page asked for,
 # when that is further); beyond, they say "more than" rather than count every one.
 COUNT_CAP = 1000
+# The highest page number a list takes: far beyond any list's end, and low enough that its
+# offset stays a number the databases' integers hold.
+MAX_PAGE = 1_000_000
 
 
 @dataclass(slots=True)
@@ -266,7 +269,7 @@ def agreements_page(
     pages never counts the whole register. A number that is not a page gives page 1; with
     `clamp`, one past the last page gives the last page (as Django's `Paginator.get_page`)."""
     try:
-        number = max(int(number), 1)
+        number = min(max(int(number), 1), MAX_PAGE)
     except (TypeError, ValueError):
         number = 1
     limit = max(COUNT_CAP, number * page_size) + 1

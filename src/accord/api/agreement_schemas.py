@@ -21,7 +21,7 @@ from accord.agreements.models import (
     ProvisionKind,
 )
 from accord.agreements.provisions import provision_summary
-from accord.agreements.selectors import AgreementRow, ListPage
+from accord.agreements.selectors import MAX_PAGE, AgreementRow, ListPage
 from accord.core.models import User
 from accord.institutions.models import Institution
 
@@ -302,7 +302,7 @@ class AgreementFilters(Schema):
             "Platform staff always get all, anonymous callers the public ones."
         ),
     )
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 

@@ -9,10 +9,12 @@ from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import PageNumberPagination
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from accord.agreements.selectors import MAX_PAGE
 from accord.core.models import ApiToken, User
 from accord.core.tokens import hash_secret
 
@@ -78,6 +80,14 @@ api = NinjaAPI(
     renderer=Utf8JSONRenderer(),
     urls_namespace="api",
 )
+
+
+class Pagination(PageNumberPagination):
+    """django-ninja's `page` and `page_size`, with pages numbered up to MAX_PAGE: a larger
+    number answers 422 rather than an offset the database cannot hold."""
+
+    class Input(PageNumberPagination.Input):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
 def json_response(answer: BaseModel) -> HttpResponse:

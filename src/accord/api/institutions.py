@@ -7,10 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from accord.institutions import selectors, services
 from accord.institutions.models import Institution, InstitutionKind, UnitKind
+
+from .base import Pagination
 
 router = Router(tags=["institutions"])
 
@@ -114,7 +116,7 @@ def _detail(request: HttpRequest, slug: str) -> Institution:
         "(50 by default, at most 200)."
     ),
 )
-@paginate(PageNumberPagination, page_size=50, max_page_size=200)
+@paginate(Pagination, page_size=50, max_page_size=200)
 def list_institutions(
     request: HttpRequest,
     search: str = "",

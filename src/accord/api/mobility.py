@@ -28,7 +28,7 @@ from accord.mobility.models import (
     ReturnObligation,
 )
 
-from .agreement_schemas import MAX_PAGE_SIZE, Problem, one_of
+from .agreement_schemas import MAX_PAGE, MAX_PAGE_SIZE, Problem, one_of
 
 router = Router(tags=["mobility"])
 
@@ -118,7 +118,7 @@ class MobilityFilters(Schema):
     country: str | None = Field(None, description="Home or host country, ISO 3166 alpha-2.")
     funding: str | None = one_of(Funding.values, None)
     agreement: int | None = Field(None, description="Falls under this agreement (id).")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from accord.core.models import User
 from accord.institutions.models import Institution
@@ -23,6 +23,7 @@ from accord.mobility.importer.services import (
 from accord.mobility.models import ImportStatus, MobilityImport
 
 from .agreement_schemas import Problem
+from .base import Pagination
 
 router = Router(tags=["mobility imports"])
 ERRORS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
@@ -94,7 +95,7 @@ def _actor(request: HttpRequest) -> User:
         "for platform staff), newest first; pages of `page_size` (25 by default)."
     ),
 )
-@paginate(PageNumberPagination, page_size=25, max_page_size=100)
+@paginate(Pagination, page_size=25, max_page_size=100)
 def import_list(request: HttpRequest) -> QuerySet[MobilityImport]:
     return mobility_imports_visible_to(_actor(request))
 

@@ -7,12 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from accord.centers import selectors, services
 from accord.centers.models import Booking
 
 from ..agreement_schemas import Problem
+from ..base import Pagination
 from .common import ERRORS, _actor, _aware
 from .schemas import BookingFilters, BookingIn, BookingOut, ReasonIn
 
@@ -32,7 +33,7 @@ router = Router()
     description="`scope=own` (default) or `scope=to_decide`. Paginated like the centers.",
     operation_id="accord_api_centers_booking_list",
 )
-@paginate(PageNumberPagination, page_size=50, max_page_size=200)
+@paginate(Pagination, page_size=50, max_page_size=200)
 def booking_list(request: HttpRequest, filters: Query[BookingFilters]) -> QuerySet[Booking]:
     if filters.scope == "own":
         return selectors.bookings_of(_actor(request))

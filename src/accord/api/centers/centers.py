@@ -10,13 +10,14 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from accord.centers import rules, selectors, services
 from accord.centers.models import CenterPhoto, Facility, OpeningHours, ResearchCenter
 from accord.institutions.models import Institution
 
 from ..agreement_schemas import Problem
+from ..base import Pagination
 from .common import ERRORS, READ_AUTH, _actor, _aware
 from .schemas import CenterDetailOut, CenterOut, FacilityFilters, FacilityOut, PhotoOut, WeekOut
 
@@ -57,7 +58,7 @@ def _visible_facility(user: Any, facility_id: int) -> Facility:
     ),
     operation_id="accord_api_centers_center_list",
 )
-@paginate(PageNumberPagination, page_size=50, max_page_size=200)
+@paginate(Pagination, page_size=50, max_page_size=200)
 def center_list(request: HttpRequest) -> QuerySet[ResearchCenter]:
     return (
         selectors.centers_visible_to(request.user)
@@ -77,7 +78,7 @@ def center_list(request: HttpRequest) -> QuerySet[ResearchCenter]:
     ),
     operation_id="accord_api_centers_facility_list",
 )
-@paginate(PageNumberPagination, page_size=50, max_page_size=200)
+@paginate(Pagination, page_size=50, max_page_size=200)
 def facility_list(request: HttpRequest, filters: Query[FacilityFilters]) -> QuerySet[Facility]:
     free_from, free_to = _aware(filters.free_from), _aware(filters.free_to)
     if (free_from is None) != (free_to is None):
