@@ -162,6 +162,8 @@ def test_filters_and_invalid_filters(client, home_officer, home, host):
 
     assert teaching["count"] == 1
     assert list(problem(invalid, 422)["errors"]) == ["academic_year"]
+    beyond = client.get(BASE + "/", {"agreement": "9" * 20}, **bearer(home_officer))
+    assert list(problem(beyond, 422)["errors"]) == ["agreement"]
 
 
 def test_update_transition_return_and_obligations(client, home_officer, home, host):

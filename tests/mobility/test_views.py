@@ -169,6 +169,16 @@ def test_invalid_filter_is_named_and_not_applied(client, home_officer, mobility)
     assert "Nurlanova" in page
 
 
+def test_an_agreement_id_beyond_any_key_is_refused_not_looked_up(client, home_officer, mobility):
+    client.force_login(home_officer)
+
+    response = client.get(LIST, {"agreement": "99999999999999999999"})
+
+    assert response.status_code == 200
+    assert response.context["filter_form"].errors["agreement"]
+    assert "Nurlanova" in response.content.decode()
+
+
 @pytest.mark.parametrize("rows", [1, 50])
 def test_list_runs_the_same_queries_for_1_and_50_rows(
     client, home, host, home_officer, count_queries, rows

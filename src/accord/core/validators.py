@@ -14,6 +14,10 @@ from django.utils.translation import gettext_lazy as _
 ROR_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 ROR_URL_PREFIXES = ("https://ror.org/", "http://ror.org/", "ror.org/")
 
+# The largest key SQLite's integers and PostgreSQL's bigint hold: an id typed beyond it would
+# fail in the database rather than find nothing.
+LARGEST_ID = 2**63 - 1
+
 
 def normalize_ror_id(value: str) -> str:
     """`https://ror.org/04WXNSJ81` -> `04wxnsj81`."""

@@ -16,6 +16,7 @@ from accord.agreements.provisions import isced_fields, provision_summary
 from accord.core.forms import CountryCodeField
 from accord.core.memberships import staff_institution_ids
 from accord.core.models import User
+from accord.core.validators import LARGEST_ID
 from accord.institutions.forms import InstitutionKeyField
 from accord.institutions.models import Institution, Unit
 from accord.institutions.selectors import institution_by_key
@@ -78,7 +79,9 @@ class MobilityFilterForm(forms.Form):
     funding = forms.ChoiceField(
         label=_("Funding"), choices=_choices(Funding.choices, _("Any funding")), required=False
     )
-    agreement = forms.IntegerField(label=_("Agreement"), min_value=1, required=False)
+    agreement = forms.IntegerField(
+        label=_("Agreement"), min_value=1, max_value=LARGEST_ID, required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
