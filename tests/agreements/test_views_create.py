@@ -67,6 +67,20 @@ def test_officer_creates_an_agreement_with_a_partner(officer_client, officer, in
     assert "The agreement was created as a draft." in page.content.decode()
 
 
+@pytest.mark.parametrize("field", ["own_institutions", "partners"])
+def test_an_institution_id_beyond_any_key_is_refused_and_creates_nothing(
+    officer_client, institution, partner, field
+):
+    data = form_data(institution, partners=[partner.pk])
+    data[field] = [*data[field], "99999999999999999999"]
+
+    response = officer_client.post(CREATE, data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not Agreement.objects.exists()
+
+
 def test_a_partner_can_be_given_by_schac_code_without_javascript(
     officer_client, institution, partner
 ):

@@ -504,6 +504,20 @@ def test_blackout_ending_before_it_starts_and_unknown_trainee_are_reported(clien
     assert not Training.objects.exists()
 
 
+def test_a_manager_id_beyond_any_key_is_refused_and_changes_nothing(client):
+    world = build_world()
+    client.force_login(world.officer)
+
+    response = client.post(
+        reverse("centers:managers", args=[world.center.slug]),
+        {"managers-managers": [world.manager.pk, "99999999999999999999"]},
+    )
+
+    assert response.status_code == 200
+    assert response.context["managers_form"].errors["managers"]
+    assert list(world.center.managers.all()) == [world.manager]
+
+
 def test_manager_edits_the_center_and_its_managers(client):
     world = build_world()
     colleague = member(world.host)

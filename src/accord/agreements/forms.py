@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from accord.core.forms import ModelMultipleIdChoiceField, is_id
 from accord.core.memberships import institution_ids
 from accord.core.models import STAFF_ROLES, Membership, Role, User
 from accord.institutions import selectors as institution_selectors
@@ -184,7 +185,7 @@ class AgreementForm(forms.Form):
             required=False,
             widget=forms.CheckboxSelectMultiple,
         )
-        self.fields["partners"] = forms.ModelMultipleChoiceField(
+        self.fields["partners"] = ModelMultipleIdChoiceField(
             label=_("Partner institutions"),
             queryset=Institution.objects.all(),
             required=False,
@@ -266,7 +267,7 @@ class AgreementForm(forms.Form):
         if "partners" not in self.fields:
             return []
         values = self["partners"].value() or []
-        ids = [getattr(v, "pk", v) for v in values if str(getattr(v, "pk", v)).isdigit()]
+        ids = [getattr(v, "pk", v) for v in values if is_id(getattr(v, "pk", v))]
         return list(Institution.objects.filter(pk__in=ids).order_by("name"))
 
 

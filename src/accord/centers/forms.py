@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accord.core.forms import ModelMultipleIdChoiceField
 from accord.core.models import User
 from accord.institutions.forms import InstitutionChoiceField
 from accord.institutions.models import Institution, Unit
@@ -209,7 +210,7 @@ def user_by_name_or_email(value: str) -> User:
 class ManagersForm(forms.Form):
     """The center's managers: untick to remove one, name someone to add them."""
 
-    managers = forms.ModelMultipleChoiceField(
+    managers = ModelMultipleIdChoiceField(
         label=_("Managers"),
         queryset=User.objects.none(),
         required=False,

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from . import throttle
 from .models import Role
-from .validators import normalize_country_code, validate_country_code
+from .validators import LARGEST_ID, normalize_country_code, validate_country_code
 
 
 class CountryCodeField(forms.CharField):
@@ -21,6 +21,29 @@ class CountryCodeField(forms.CharField):
         code = normalize_country_code(super().clean(value))
         validate_country_code(code)
         return code
+
+
+def is_id(value: Any) -> bool:
+    """Whether `value` (as sent: text) is a number a database key can hold."""
+    text = str(value).strip()
+    return text.isdigit() and int(text) <= LARGEST_ID
+
+
+class ModelMultipleIdChoiceField(forms.ModelMultipleChoiceField):
+    """Several objects chosen by id. A value that is no id a database holds (a number past
+    LARGEST_ID, say) is not one of the choices, rather than a query that fails."""
+
+    def clean(self, value: Any) -> Any:
+        # What was sent: ids as text (a disabled field's initial objects are not checked).
+        sent = value if isinstance(value, list | tuple) and not self.to_field_name else ()
+        for key in sent:
+            if isinstance(key, str | int) and not is_id(key):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": key},
+                )
+        return super().clean(value)
 
 
 class LoginForm(AuthenticationForm):

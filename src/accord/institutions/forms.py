@@ -10,6 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from accord.core.forms import ModelMultipleIdChoiceField
 from accord.core.validators import (
     normalize_erasmus_code,
     normalize_ror_id,
@@ -73,7 +74,7 @@ class InstitutionChoiceField(forms.ModelChoiceField):
             self.empty_label = None
 
 
-class InstitutionMultipleChoiceField(forms.ModelMultipleChoiceField):
+class InstitutionMultipleChoiceField(ModelMultipleIdChoiceField):
     """Several institutions, each named in the reader's language."""
 
     def label_from_instance(self, obj: Any) -> str:
