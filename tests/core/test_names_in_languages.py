@@ -137,3 +137,26 @@ def test_a_centers_page_names_it_in_the_readers_language(reader, institution):
     assert "<li>Azerbaijani Center of History and Culture</li>" in russian
     assert '<span class="lang">KK</span> Әзербайжан орталығы' in russian
     assert '<span class="lang">RU</span>' not in russian
+
+
+def test_units_are_named_in_the_readers_language_on_the_page_and_in_choices(reader, institution):
+    from accord.institutions.forms import ContactForm
+    from accord.institutions.models import Unit
+
+    Unit.objects.create(
+        institution=institution,
+        kind="faculty",
+        name="Faculty of Philology",
+        names={"ru": "Филологический факультет"},
+    )
+
+    russian = page(reader, f"/institutions/{institution.slug}/", "ru")
+    english = page(reader, f"/institutions/{institution.slug}/", "en")
+    with translation.override("ru"):
+        choices = [
+            label for _value, label in ContactForm(institution=institution)["unit"].field.choices
+        ]
+
+    assert '<span class="unit-name">Филологический факультет</span>' in russian
+    assert '<span class="unit-name">Faculty of Philology</span>' in english
+    assert "Филологический факультет" in choices

@@ -152,7 +152,7 @@ class CenterForm(forms.Form):
                 institution__in=institutions
             ).select_related("institution")
             self.fields["unit"].label_from_instance = (  # type: ignore[attr-defined]
-                lambda unit: f"{unit.name} ({unit.institution.display_name})"
+                lambda unit: f"{unit.display_name} ({unit.institution.display_name})"
             )
 
     def name_fields(self) -> list[forms.BoundField]:

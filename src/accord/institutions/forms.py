@@ -74,6 +74,13 @@ class InstitutionChoiceField(forms.ModelChoiceField):
             self.empty_label = None
 
 
+class UnitChoiceField(forms.ModelChoiceField):
+    """A choice of units, each named in the reader's language."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return cast(Unit, obj).display_name
+
+
 class InstitutionMultipleChoiceField(ModelMultipleIdChoiceField):
     """Several institutions, each named in the reader's language."""
 
@@ -261,7 +268,7 @@ class InstitutionForm(forms.Form):
 class UnitForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=300)
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
-    parent = forms.ModelChoiceField(
+    parent = UnitChoiceField(
         label=_("Part of"),
         queryset=Unit.objects.none(),
         required=False,
@@ -295,7 +302,7 @@ class ContactForm(forms.Form):
     position = forms.CharField(label=_("Position"), max_length=200, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    unit = forms.ModelChoiceField(
+    unit = UnitChoiceField(
         label=_("Unit"),
         queryset=Unit.objects.none(),
         required=False,

@@ -112,7 +112,7 @@ class UnitKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Unit(models.Model):
+class Unit(NamedInLanguages, models.Model):
     """A faculty, department or center of an institution."""
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="units")

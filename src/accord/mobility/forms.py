@@ -218,7 +218,9 @@ class MobilityForm(forms.Form):
             *(
                 (
                     unit.pk,
-                    f"{unit.institution.display_name}: {unit.name}" if len(own) > 1 else unit.name,
+                    f"{unit.institution.display_name}: {unit.display_name}"
+                    if len(own) > 1
+                    else unit.display_name,
                 )
                 for unit in Unit.objects.filter(institution__in=self.own_ids)
                 .select_related("institution")
@@ -229,7 +231,7 @@ class MobilityForm(forms.Form):
         host_units = list(Unit.objects.filter(institution=host).order_by("name")) if host else []
         self.fields["host_unit"].choices = [  # type: ignore[attr-defined]
             ("", "-"),
-            *((unit.pk, unit.name) for unit in host_units),
+            *((unit.pk, unit.display_name) for unit in host_units),
         ]
         if not host_units:
             self.fields["host_unit"].help_text = _("Offered once the host institution is chosen.")
