@@ -326,6 +326,43 @@ def test_admin_adds_edits_and_removes_units(client, admin, institution):
     assert not Unit.objects.filter(pk=center.pk).exists()
 
 
+def test_a_units_names_in_other_languages_are_added_and_edited_on_the_page(
+    client, admin, institution
+):
+    client.force_login(admin)
+
+    client.post(
+        url("unit_add", institution),
+        {
+            "unit-name": "Faculty of Philology",
+            "unit-kind": "faculty",
+            "unit-name_ru": " Филологический факультет ",
+            "unit-name_kk": "Филология факультеті",
+        },
+    )
+    faculty = Unit.objects.get(name="Faculty of Philology")
+    assert faculty.names == {"ru": "Филологический факультет", "kk": "Филология факультеті"}
+
+    # A name in a language the form does not offer is kept; a cleared one is dropped.
+    faculty.names = {**faculty.names, "de": "Philologische Fakultät"}
+    faculty.save()
+    edit = url("unit_edit", institution, pk=faculty.pk)
+    form_page = client.get(edit).content.decode()
+    client.post(
+        edit,
+        {
+            "name": "Faculty of Philology",
+            "kind": "faculty",
+            "name_ru": "Факультет филологии",
+            "name_kk": "",
+        },
+    )
+
+    faculty.refresh_from_db()
+    assert 'value="Филология факультеті"' in form_page
+    assert faculty.names == {"ru": "Факультет филологии", "de": "Philologische Fakultät"}
+
+
 def test_unit_errors_re_render_the_detail_page_with_the_form_open(client, admin, institution):
     UnitFactory(institution=institution, name="Faculty of History")
     client.force_login(admin)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.forms import ModelMultipleIdChoiceField
+from accord.core.forms import ModelMultipleIdChoiceField, NamesInLanguagesMixin
 from accord.core.models import User
 from accord.institutions.forms import InstitutionChoiceField
 from accord.institutions.models import Institution, Unit
@@ -22,7 +22,6 @@ from .services import CENTER_FIELDS, FACILITY_FIELDS, MAX_REPEAT_WEEKS
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 # Languages offered for a center's names besides the main name (the site's languages but English).
-NAME_LANGUAGES = [(code, label) for code, label in settings.LANGUAGES if code != "en"]
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -91,7 +90,7 @@ class FacilitySearchForm(forms.Form):
         }
 
 
-class CenterForm(forms.Form):
+class CenterForm(NamesInLanguagesMixin, forms.Form):
     institution = InstitutionChoiceField(
         label=_("Institution"), queryset=Institution.objects.none()
     )
@@ -128,18 +127,9 @@ class CenterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         if center is not None:
-            initial = {name: getattr(center, name) for name in self.EDITABLE}
-            initial.update(
-                {f"name_{code}": center.names.get(code, "") for code, _label in NAME_LANGUAGES}
-            )
-            kwargs.setdefault("initial", initial)
+            kwargs.setdefault("initial", {name: getattr(center, name) for name in self.EDITABLE})
         super().__init__(*args, **kwargs)
-        for code, label in NAME_LANGUAGES:
-            self.fields[f"name_{code}"] = forms.CharField(
-                label=_("Name in %(language)s") % {"language": label},
-                max_length=300,
-                required=False,
-            )
+        self.add_name_fields(center.names if center is not None else None)
         self.center = center
         if center is not None:
             del self.fields["institution"]
@@ -154,29 +144,6 @@ class CenterForm(forms.Form):
             self.fields["unit"].label_from_instance = (  # type: ignore[attr-defined]
                 lambda unit: f"{unit.display_name} ({unit.institution.display_name})"
             )
-
-    def name_fields(self) -> list[forms.BoundField]:
-        return [self[f"name_{code}"] for code, _label in NAME_LANGUAGES]
-
-    @property
-    def names_open(self) -> bool:
-        """Whether the names in other languages are shown unfolded."""
-        fields = self.name_fields()
-        return bool(self.center and self.center.names) or any(
-            field.value() or field.errors for field in fields
-        )
-
-    def names(self) -> dict[str, str]:
-        """The names in other languages: those typed here, and any others the center has."""
-        names = {
-            code: name
-            for code, name in (self.center.names if self.center else {}).items()
-            if code not in dict(NAME_LANGUAGES)
-        }
-        for code, _label in NAME_LANGUAGES:
-            if self.cleaned_data.get(f"name_{code}"):
-                names[code] = self.cleaned_data[f"name_{code}"].strip()
-        return names
 
     def values(self) -> dict[str, Any]:
         """What center_create takes."""

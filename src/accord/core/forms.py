@@ -46,6 +46,51 @@ class ModelMultipleIdChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+# Languages offered for names besides the main name (the site's languages but English).
+NAME_LANGUAGES = [(code, label) for code, label in settings.LANGUAGES if code != "en"]
+
+
+class NamesInLanguagesMixin:
+    """For a form of something with a main `name` and `names` in other languages: a field
+    `name_<code>` for each of NAME_LANGUAGES, labelled "Name in …"."""
+
+    fields: dict[str, forms.Field]
+    cleaned_data: dict[str, Any]
+
+    def add_name_fields(self, names: dict[str, str] | None = None) -> None:
+        """Add the fields, filled with `names` (those the object has) unless bound."""
+        self.known_names = dict(names or {})
+        for code, label in NAME_LANGUAGES:
+            self.fields[f"name_{code}"] = forms.CharField(
+                label=_("Name in %(language)s") % {"language": label},
+                max_length=300,
+                required=False,
+                initial=self.known_names.get(code, ""),
+            )
+
+    def name_fields(self) -> list[forms.BoundField]:
+        return [self[f"name_{code}"] for code, _label in NAME_LANGUAGES]  # type: ignore[index]
+
+    @property
+    def names_open(self) -> bool:
+        """Whether the names in other languages are shown unfolded: some are known, typed
+        or wrong."""
+        return bool(self.known_names) or any(
+            field.value() or field.errors for field in self.name_fields()
+        )
+
+    def names(self) -> dict[str, str]:
+        """The names in other languages: those typed here, and any others already known in
+        languages this form does not offer."""
+        offered = dict(NAME_LANGUAGES)
+        names = {code: name for code, name in self.known_names.items() if code not in offered}
+        for code in offered:
+            typed = (self.cleaned_data.get(f"name_{code}") or "").strip()
+            if typed:
+                names[code] = typed
+        return names
+
+
 class LoginForm(AuthenticationForm):
     """Username or e-mail and password, refused without a check while throttled."""
 

@@ -5,12 +5,11 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from accord.core.forms import ModelMultipleIdChoiceField
+from accord.core.forms import NAME_LANGUAGES, ModelMultipleIdChoiceField, NamesInLanguagesMixin
 from accord.core.validators import (
     normalize_erasmus_code,
     normalize_ror_id,
@@ -22,9 +21,6 @@ from accord.core.validators import (
 
 from .models import Institution, InstitutionKind, Unit, UnitKind
 from .selectors import institution_by_key
-
-# Languages offered for names besides the main name (the site's languages but English).
-NAME_LANGUAGES = [(code, label) for code, label in settings.LANGUAGES if code != "en"]
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -265,7 +261,7 @@ class InstitutionForm(forms.Form):
         }
 
 
-class UnitForm(forms.Form):
+class UnitForm(NamesInLanguagesMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=300)
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
     parent = UnitChoiceField(
@@ -282,10 +278,20 @@ class UnitForm(forms.Form):
         self, *args: Any, institution: Institution, unit: Unit | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.add_name_fields(unit.names if unit is not None else None)
         units = Unit.objects.filter(institution=institution).order_by("name")
         if unit is not None:
             units = units.exclude(pk=unit.pk)
         cast(forms.ModelChoiceField, self.fields["parent"]).queryset = units
+
+    def clean(self) -> dict[str, Any]:
+        # What unit_create and unit_update take: the names in other languages as one value.
+        cleaned = super().clean() or {}
+        names = self.names()
+        for code, _label in NAME_LANGUAGES:
+            cleaned.pop(f"name_{code}", None)
+        cleaned["names"] = names
+        return cleaned
 
     @classmethod
     def initial_for(cls, unit: Unit) -> dict[str, Any]:
