@@ -80,3 +80,37 @@ def log_in(page, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("form button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def officer_pages() -> list[str]:
+    """The pages of KazNU's officer that the browser checks of every page walk (over the
+    demo's data): each kind of list, detail and form page, and KazNU's public page."""
+    from accord.agreements.models import Agreement
+    from accord.centers.models import Facility
+    from accord.institutions.models import Institution
+    from accord.mobility.models import Mobility
+
+    kaznu = Institution.objects.get(slug="al-farabi-kazakh-national-university")
+    agreement = Agreement.objects.filter(parties__institution=kaznu).order_by("pk").first()
+    facility = Facility.objects.filter(center__institution=kaznu).order_by("pk").first()
+    mobility = Mobility.objects.filter(home_institution=kaznu).order_by("pk").first()
+    assert agreement is not None and facility is not None and mobility is not None
+    return [
+        "/",
+        "/agreements/",
+        f"/agreements/{agreement.pk}/",
+        "/agreements/new/",
+        "/institutions/",
+        f"/institutions/{kaznu.slug}/",
+        "/mobility/",
+        f"/mobility/{mobility.pk}/",
+        "/mobility/new/",
+        "/analytics/mobility/",
+        "/centers/",
+        f"/centers/{facility.center.slug}/",
+        f"/centers/facilities/{facility.pk}/",
+        f"/centers/facilities/{facility.pk}/schedule/",
+        "/centers/bookings/",
+        "/accounts/profile/",
+        f"/p/{kaznu.slug}/",
+    ]

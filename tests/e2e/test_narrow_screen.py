@@ -5,11 +5,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from accord.agreements.models import Agreement
-from accord.centers.models import Facility
-from accord.institutions.models import Institution
-from accord.mobility.models import Mobility
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, officer_pages
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,32 +14,9 @@ PHONE_WIDTH = 390
 
 def test_an_officers_pages_fit_a_phone_screen(new_page):
     call_command("demo", verbosity=0)
-    kaznu = Institution.objects.get(slug="al-farabi-kazakh-national-university")
-    facility = Facility.objects.filter(center__institution=kaznu).order_by("pk").first()
-    assert facility is not None
-    memorandum = Agreement.objects.filter(parties__institution=kaznu).order_by("pk").first()
-    assert memorandum is not None
-    # A mobility page: its person's details (labels beside long e-mail addresses) once pushed
-    # the page wide.
-    mobility = Mobility.objects.filter(home_institution=kaznu).order_by("pk").first()
-    assert mobility is not None
-    paths = [
-        "/",
-        "/agreements/",
-        f"/agreements/{memorandum.pk}/",
-        "/institutions/",
-        f"/institutions/{kaznu.slug}/",
-        "/mobility/",
-        f"/mobility/{mobility.pk}/",
-        "/analytics/mobility/",
-        "/centers/",
-        f"/centers/{facility.center.slug}/",
-        f"/centers/facilities/{facility.pk}/",
-        f"/centers/facilities/{facility.pk}/schedule/",
-        "/centers/bookings/",
-        "/accounts/profile/",
-        f"/p/{kaznu.slug}/",
-    ]
+    # Among them a mobility's page: its person's details (labels beside long e-mail
+    # addresses) once pushed the page wide.
+    paths = officer_pages()
     page = new_page()
     page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
     log_in(page, "kaznu-officer", settings.ACCORD_DEMO_PASSWORD)
