@@ -292,3 +292,14 @@ def test_a_facility_taking_no_bookings_shows_as_on_its_pages(client):
     for reader in (world.guest, world.manager):
         response = client.get(facility, headers=bearer(reader))
         assert (response.status_code, response.json()["is_active"]) == (200, False)
+
+
+def test_a_facility_gives_its_names_in_other_languages(client):
+    world = build_world()
+    services.facility_update(
+        actor=world.officer, facility=world.facility, names={"ru": "  Сканер   рукописей "}
+    )
+
+    body = client.get(f"{API}/facilities/{world.facility.pk}", headers=bearer(world.guest)).json()
+
+    assert (body["name"], body["names"]) == ("Manuscript scanner", {"ru": "Сканер рукописей"})

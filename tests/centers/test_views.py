@@ -430,6 +430,34 @@ def test_facility_form_with_bad_values_is_rerendered_and_changes_nothing(client)
     assert world.facility.capacity == 1
 
 
+def test_a_facility_is_named_in_other_languages_on_its_form_and_its_page(client):
+    world = build_world()
+    world.facility.names = {"de": "Handschriftenscanner"}
+    world.facility.save()
+    client.force_login(world.manager)
+    edit = reverse("centers:facility_edit", args=[world.facility.pk])
+
+    client.post(
+        edit,
+        {
+            "name": "Manuscript scanner",
+            "kind": world.facility.kind,
+            "capacity": "1",
+            "slot_minutes": "60",
+            "is_active": "on",
+            "name_ru": "Сканер рукописей",
+        },
+    )
+    russian = client.get(world.facility.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ru")
+    english = client.get(world.facility.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+
+    world.facility.refresh_from_db()
+    # The language the form does not offer is kept.
+    assert world.facility.names == {"de": "Handschriftenscanner", "ru": "Сканер рукописей"}
+    assert "<h1>Сканер рукописей</h1>" in russian.content.decode()
+    assert "<h1>Manuscript scanner</h1>" in english.content.decode()
+
+
 def test_opening_hours_closing_before_opening_are_refused(client):
     world = build_world()
     client.force_login(world.manager)

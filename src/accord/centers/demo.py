@@ -29,6 +29,7 @@ WEEKDAYS = range(5)
 KAZNU_FACILITIES: list[dict[str, Any]] = [
     {
         "name": "Archive reading room",
+        "names": {"ru": "Архивный читальный зал", "kk": "Мұрағат оқу залы"},
         "kind": FacilityKind.ARCHIVE,
         "capacity": 4,
         "slot_minutes": 60,
@@ -39,6 +40,7 @@ KAZNU_FACILITIES: list[dict[str, Any]] = [
     },
     {
         "name": "Manuscript collection",
+        "names": {"ru": "Собрание рукописей", "kk": "Қолжазбалар қоры"},
         "kind": FacilityKind.COLLECTION,
         "capacity": 1,
         "slot_minutes": 120,
@@ -49,6 +51,7 @@ KAZNU_FACILITIES: list[dict[str, Any]] = [
     },
     {
         "name": "Digitisation lab",
+        "names": {"ru": "Лаборатория оцифровки", "kk": "Цифрландыру зертханасы"},
         "kind": FacilityKind.LAB,
         "capacity": 1,
         "slot_minutes": 60,
@@ -61,6 +64,7 @@ KAZNU_FACILITIES: list[dict[str, Any]] = [
     },
     {
         "name": "Seminar room",
+        "names": {"ru": "Семинарская аудитория", "kk": "Семинар аудиториясы"},
         "kind": FacilityKind.ROOM,
         "capacity": 1,
         "slot_minutes": 60,
@@ -70,6 +74,7 @@ KAZNU_FACILITIES: list[dict[str, Any]] = [
 ANAS_FACILITIES: list[dict[str, Any]] = [
     {
         "name": "X-ray diffractometer",
+        "names": {"az": "Rentgen difraktometri", "ru": "Рентгеновский дифрактометр"},
         "kind": FacilityKind.INSTRUMENT,
         "capacity": 1,
         "slot_minutes": 120,
@@ -79,6 +84,7 @@ ANAS_FACILITIES: list[dict[str, Any]] = [
     },
     {
         "name": "Scanning electron microscope",
+        "names": {"az": "Skanedici elektron mikroskopu", "ru": "Сканирующий электронный микроскоп"},
         "kind": FacilityKind.INSTRUMENT,
         "capacity": 1,
         "slot_minutes": 60,
@@ -91,6 +97,7 @@ ANAS_FACILITIES: list[dict[str, Any]] = [
     },
     {
         "name": "Manuscript and archive laboratory",
+        "names": {"az": "Əlyazma və arxiv laboratoriyası", "ru": "Лаборатория рукописей и архивов"},
         "kind": FacilityKind.LAB,
         "capacity": 2,
         "slot_minutes": 60,

@@ -214,7 +214,7 @@ class ManagersForm(forms.Form):
         return users
 
 
-class FacilityForm(forms.Form):
+class FacilityForm(NamesInLanguagesMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=300)
     kind = forms.ChoiceField(label=_("Kind"), choices=FacilityKind.choices)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
@@ -259,13 +259,15 @@ class FacilityForm(forms.Form):
         help_text=_("A facility that is not bookable is listed but takes no new requests."),
     )
 
-    # The fields the services take (and the form's field order).
-    FIELDS = FACILITY_FIELDS
+    # The fields the services take (and the form's field order), but the names in other
+    # languages, which come from a field per language.
+    FIELDS = tuple(name for name in FACILITY_FIELDS if name != "names")
 
     def __init__(self, *args: Any, facility: Facility | None = None, **kwargs: Any) -> None:
         if facility is not None:
             kwargs.setdefault("initial", {name: getattr(facility, name) for name in self.FIELDS})
         super().__init__(*args, **kwargs)
+        self.add_name_fields(facility.names if facility is not None else None)
         self.facility = facility
         if facility is None:
             del self.fields["is_active"]
@@ -274,13 +276,16 @@ class FacilityForm(forms.Form):
         return self.cleaned_data["currency"].strip().upper()
 
     def values(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        """What facility_create takes."""
+        values = {name: self.cleaned_data[name] for name in self.FIELDS if name in self.fields}
+        return {**values, "names": self.names()}
 
     def changes(self) -> dict[str, Any]:
+        """What facility_update takes: the values that differ from the facility's."""
         assert self.facility is not None
         return {
             name: value
-            for name, value in self.cleaned_data.items()
+            for name, value in self.values().items()
             if value != getattr(self.facility, name)
         }
 

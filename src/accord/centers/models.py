@@ -94,9 +94,10 @@ class FacilityKind(models.TextChoices):
     ARCHIVE = "archive", _("Archive")
 
 
-class Facility(models.Model):
+class Facility(NamedInLanguages, models.Model):
     center = models.ForeignKey(ResearchCenter, on_delete=models.PROTECT, related_name="facilities")
     name = models.CharField(_("name"), max_length=300)
+    names = models.JSONField(_("names in other languages"), default=dict, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=FacilityKind.choices)
     description = models.TextField(_("description"), blank=True)
     # How many approved bookings may overlap at any moment.

@@ -63,6 +63,7 @@ class OpeningHoursOut(Schema):
 class FacilityOut(Schema):
     id: int
     name: str
+    names: dict[str, str] = Field(description="Names in other languages, by language code.")
     kind: FacilityKind
     description: str
     center: str = Field(description="The center's slug.")

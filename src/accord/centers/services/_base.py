@@ -36,6 +36,7 @@ CENTER_FIELDS = (
 )
 FACILITY_FIELDS = (
     "name",
+    "names",
     "kind",
     "description",
     "capacity",

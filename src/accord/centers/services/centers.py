@@ -60,14 +60,7 @@ def _clean_center(values: dict[str, Any], institution: Institution) -> dict[str,
             validate_email(cleaned["contact_email"])
         except ValidationError:
             errors["contact_email"].append(_("Enter a valid e-mail address."))
-    if "names" in values:
-        names = values["names"] or {}
-        if not isinstance(names, dict):
-            errors["names"].append(_("Give names as {language code: name}."))
-        else:
-            cleaned["names"] = {
-                str(k).strip().lower(): " ".join(str(v).split()) for k, v in names.items() if v
-            }
+    _clean_names(values, cleaned, errors)
     unit = values.get("unit")
     if unit is not None and (not isinstance(unit, Unit) or unit.institution_id != institution.pk):
         errors["unit"].append(_("Choose a unit of the center's institution."))
@@ -188,6 +181,22 @@ def center_set_managers(*, actor: User, center: ResearchCenter, users: Iterable[
 # Facilities ----------------------------------------------------------------------------------
 
 
+def _clean_names(
+    values: dict[str, Any], cleaned: dict[str, Any], errors: dict[str, list[str]]
+) -> None:
+    """`names` in other languages, when given: {language code: name}, spaces tidied, the
+    empty ones left out."""
+    if "names" not in values:
+        return
+    names = values["names"] or {}
+    if not isinstance(names, dict):
+        errors["names"].append(_("Give names as {language code: name}."))
+        return
+    cleaned["names"] = {
+        str(k).strip().lower(): " ".join(str(v).split()) for k, v in names.items() if v
+    }
+
+
 def _clean_facility(values: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = defaultdict(list)
     cleaned = dict(values)
@@ -197,6 +206,7 @@ def _clean_facility(values: dict[str, Any]) -> dict[str, Any]:
             errors["name"].append(_("Give the facility a name."))
         elif len(cleaned["name"]) > 300:
             errors["name"].append(_("At most %(n)d characters.") % {"n": 300})
+    _clean_names(values, cleaned, errors)
     if "kind" in values and values["kind"] not in FacilityKind.values:
         errors["kind"].append(_("Unknown kind of facility: %(kind)s.") % {"kind": values["kind"]})
     for name, low, high in (("capacity", 1, 1000), ("slot_minutes", 5, 24 * 60)):
@@ -247,6 +257,7 @@ def facility_create(
     center: ResearchCenter,
     name: str,
     kind: str,
+    names: dict[str, str] | None = None,
     capacity: int = 1,
     slot_minutes: int = 60,
     requires_training: bool = False,
@@ -261,6 +272,7 @@ def facility_create(
     values = _clean_facility(
         {
             "name": name,
+            "names": names or {},
             "kind": kind,
             "capacity": capacity,
             "slot_minutes": slot_minutes,
