@@ -157,7 +157,7 @@ def _checked(value: str, normalize: Callable[[str], str], validate: Callable[[st
     return value
 
 
-class InstitutionForm(forms.Form):
+class InstitutionForm(NamesInLanguagesMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=300)
     kind = forms.ChoiceField(label=_("Kind"), choices=InstitutionKind.choices)
     country = forms.ChoiceField(label=_("Country"))
@@ -193,13 +193,11 @@ class InstitutionForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, names: dict[str, str] | None = None, **kwargs: Any) -> None:
+        """`names`: the institution's names in other languages, when it exists."""
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["country"]).choices = [("", "—"), *countries]
-        for code, label in NAME_LANGUAGES:
-            self.fields[f"name_{code}"] = forms.CharField(
-                label=label, max_length=300, required=False
-            )
+        self.add_name_fields(names)
 
     def clean_ror_id(self) -> str:
         return _checked(self.cleaned_data["ror_id"], normalize_ror_id, validate_ror_id)
@@ -211,10 +209,6 @@ class InstitutionForm(forms.Form):
         return _checked(
             self.cleaned_data["erasmus_code"], normalize_erasmus_code, validate_erasmus_code
         )
-
-    @property
-    def name_fields(self) -> list[forms.BoundField]:
-        return [self[f"name_{code}"] for code, _label in NAME_LANGUAGES]
 
     @classmethod
     def initial_for(cls, institution: Institution) -> dict[str, Any]:
@@ -230,25 +224,15 @@ class InstitutionForm(forms.Form):
             "parent": institution.parent,
             "description": institution.description,
         }
-        for code, _label in NAME_LANGUAGES:
-            initial[f"name_{code}"] = institution.names.get(code, "")
         return initial
 
-    def service_values(self, existing_names: dict[str, str] | None = None) -> dict[str, Any]:
+    def service_values(self) -> dict[str, Any]:
         """Keyword arguments for institution_create/institution_update. Names in languages
         this form does not offer are kept."""
         data = self.cleaned_data
-        names = {
-            code: name
-            for code, name in (existing_names or {}).items()
-            if code not in dict(NAME_LANGUAGES)
-        }
-        for code, _label in NAME_LANGUAGES:
-            if data.get(f"name_{code}"):
-                names[code] = data[f"name_{code}"]
         return {
             "name": data["name"],
-            "names": names,
+            "names": self.names(),
             "kind": data["kind"],
             "country": data["country"],
             "city": data["city"],

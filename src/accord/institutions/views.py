@@ -114,13 +114,13 @@ def institution_edit(request: HttpRequest, slug: str) -> HttpResponse:
     institution = selectors.institution_get(slug)
     _require_change(request, institution)
     if request.method == "POST":
-        form = InstitutionForm(request.POST)
+        form = InstitutionForm(request.POST, names=institution.names)
         if form.is_valid():
             try:
                 services.institution_update(
                     actor=request.user,
                     institution=institution,
-                    **form.service_values(existing_names=institution.names),
+                    **form.service_values(),
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -128,7 +128,9 @@ def institution_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, _("Changes saved."))
                 return redirect(institution)
     else:
-        form = InstitutionForm(initial=InstitutionForm.initial_for(institution))
+        form = InstitutionForm(
+            initial=InstitutionForm.initial_for(institution), names=institution.names
+        )
     return render(
         request,
         "institutions/institution_form.html",
