@@ -21,7 +21,6 @@ from .models import Facility, FacilityKind, OpeningHours
 from .services import CENTER_FIELDS, FACILITY_FIELDS, MAX_REPEAT_WEEKS
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
-# Languages offered for a center's names besides the main name (the site's languages but English).
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

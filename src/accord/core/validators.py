@@ -205,3 +205,30 @@ def validate_country_code(code: str) -> None:
             code="invalid_country",
             params={"code": code},
         )
+
+
+def clean_names(value: object) -> dict[str, str]:
+    """Names in other languages as stored: {language code: name}, codes lower-cased, runs of
+    spaces made one, the empty ones left out. ValidationError (on `names`) for anything
+    else."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError(
+            {"names": _("Give the other names as {language code: name}, e.g. {“ru”: “…”}.")}
+        )
+    names = {}
+    for language, name in value.items():
+        code = str(language or "").strip().lower()
+        text = " ".join(str(name or "").split())
+        if not text:
+            continue
+        if not code or len(code) > 10:
+            raise ValidationError(
+                {
+                    "names": _("“%(code)s” is not a language code such as ru, kk or az.")
+                    % {"code": code}
+                }
+            )
+        names[code] = text
+    return names

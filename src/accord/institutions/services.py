@@ -19,6 +19,7 @@ from accord.core.audit import audit_record, diff
 from accord.core.models import User
 from accord.core.text import romanise
 from accord.core.validators import (
+    clean_names,
     normalize_erasmus_code,
     normalize_ror_id,
     normalize_schac_code,
@@ -80,35 +81,12 @@ def _optional_code(value: Any, normalize: Any) -> str | None:
     return normalize(text) if text else None
 
 
-def _clean_names(value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValidationError(
-            {"names": _("Give the other names as {language code: name}, e.g. {“ru”: “…”}.")}
-        )
-    names = {}
-    for language, name in value.items():
-        code, text = _text(language).lower(), _text(name)
-        if not text:
-            continue
-        if not code or len(code) > 10:
-            raise ValidationError(
-                {
-                    "names": _("“%(code)s” is not a language code such as ru, kk or az.")
-                    % {"code": code}
-                }
-            )
-        names[code] = text
-    return names
-
-
 def _institution_values(values: dict[str, Any]) -> dict[str, Any]:
     """What a caller gave, in the form it is stored."""
     cleaned: dict[str, Any] = {}
     for field, value in values.items():
         if field == "names":
-            cleaned[field] = _clean_names(value)
+            cleaned[field] = clean_names(value)
         elif field == "country":
             cleaned[field] = _text(value).upper()
         elif field == "ror_id":
@@ -317,7 +295,7 @@ def _unit_values(values: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for field, value in values.items():
         if field == "names":
-            cleaned[field] = _clean_names(value)
+            cleaned[field] = clean_names(value)
         elif field in ("parent", "kind"):
             cleaned[field] = value
         else:

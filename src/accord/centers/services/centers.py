@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accord.core.audit import audit_record, diff, snapshot
 from accord.core.models import User
 from accord.core.text import romanise
+from accord.core.validators import clean_names
 from accord.institutions.models import Institution, Unit
 
 from ..models import (
@@ -37,6 +38,18 @@ from ._base import (
 from .bookings import waiting_list_promote_after_capacity_rise
 
 # Centers -------------------------------------------------------------------------------------
+
+
+def _clean_names(
+    values: dict[str, Any], cleaned: dict[str, Any], errors: dict[str, list[str]]
+) -> None:
+    """`names` in other languages, when given, as `clean_names` stores them; its refusal
+    goes among `errors`."""
+    if "names" in values:
+        try:
+            cleaned["names"] = clean_names(values["names"])
+        except ValidationError as error:
+            errors["names"].extend(error.message_dict["names"])
 
 
 def _clean_center(values: dict[str, Any], institution: Institution) -> dict[str, Any]:
@@ -179,22 +192,6 @@ def center_set_managers(*, actor: User, center: ResearchCenter, users: Iterable[
 
 
 # Facilities ----------------------------------------------------------------------------------
-
-
-def _clean_names(
-    values: dict[str, Any], cleaned: dict[str, Any], errors: dict[str, list[str]]
-) -> None:
-    """`names` in other languages, when given: {language code: name}, spaces tidied, the
-    empty ones left out."""
-    if "names" not in values:
-        return
-    names = values["names"] or {}
-    if not isinstance(names, dict):
-        errors["names"].append(_("Give names as {language code: name}."))
-        return
-    cleaned["names"] = {
-        str(k).strip().lower(): " ".join(str(v).split()) for k, v in names.items() if v
-    }
 
 
 def _clean_facility(values: dict[str, Any]) -> dict[str, Any]:
