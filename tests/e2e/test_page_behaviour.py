@@ -4,6 +4,7 @@ behaviour pages declare in data attributes (static/accord/app.js) works."""
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from accord.centers.models import Facility
 from accord.institutions.models import Institution, Unit
@@ -103,7 +104,8 @@ def test_a_new_tokens_copy_button_copies_it(officer_page):
 
     page.click("button[data-copy=new-token]")
 
-    assert page.locator("button[data-copy=new-token]").inner_text() == "Copied"
+    # The label changes once the clipboard has taken the text, which is asynchronous.
+    expect(page.locator("button[data-copy=new-token]")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == secret
 
 
