@@ -138,3 +138,18 @@ def test_export_links_on_the_list_carry_the_filters(officer_client, register):
 def test_export_needs_a_login(client):
     response = client.get(CSV)
     assert response.status_code == 302
+
+
+def test_the_export_keeps_the_lists_order(officer_client, institution, partner):
+    for title, valid_to in [
+        ("Ends 2027", dt.date(2027, 6, 30)),
+        ("Ends 2031", dt.date(2031, 6, 30)),
+    ]:
+        AgreementFactory(title=title, valid_to=valid_to, parties=[institution, partner])
+
+    newest = [row[1] for row in csv_rows(officer_client.get(CSV))[1:]]
+    by_end = [row[1] for row in csv_rows(officer_client.get(CSV, {"sort": "ending"}))[1:]]
+    by_end_xlsx = [row[1] for row in xlsx_rows(officer_client.get(XLSX, {"sort": "ending"}))[1:]]
+
+    assert newest == ["Ends 2031", "Ends 2027"]
+    assert by_end == by_end_xlsx == ["Ends 2027", "Ends 2031"]

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from accord.agreements import services
 from accord.agreements.filters import AgreementFilterForm
 from accord.agreements.models import Agreement, AgreementKind, AgreementStatus
-from tests.factories import AgreementFactory, InstitutionFactory, ProvisionFactory
+from tests.factories import AgreementFactory, InstitutionFactory, ProvisionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +167,76 @@ def test_an_invalid_filter_is_ignored_and_the_valid_ones_apply(kaznu, anas, wars
 def test_an_unbound_form_filters_nothing(kaznu, anas):
     AgreementFactory(parties=[kaznu, anas])
     assert AgreementFilterForm().filter(Agreement.objects.all()).count() == 1
+
+
+def ordered_titles(form_data):
+    form = AgreementFilterForm(form_data)
+    return list(form.filter(Agreement.objects.all()).values_list("title", flat=True))
+
+
+@pytest.fixture
+def periods(kaznu, anas):
+    """Four agreements added in this order, with end dates that order them otherwise."""
+    made = {}
+    for title, valid_to in [
+        ("Open-ended", None),
+        ("Ends 2031", dt.date(2031, 6, 30)),
+        ("Ended 2020", dt.date(2020, 6, 30)),
+        ("Ends 2027", dt.date(2027, 6, 30)),
+    ]:
+        made[title] = AgreementFactory(
+            title=title, valid_from=dt.date(2019, 1, 1), valid_to=valid_to, parties=[kaznu, anas]
+        )
+    return made
+
+
+def test_lists_are_newest_first_by_default(periods):
+    newest_first = ["Ends 2027", "Ended 2020", "Ends 2031", "Open-ended"]
+    assert ordered_titles({}) == newest_first
+    assert ordered_titles({"sort": "newest"}) == newest_first
+    assert ordered_titles({"sort": ""}) == newest_first
+
+
+def test_by_end_date_the_earliest_end_comes_first_and_no_end_last(periods):
+    # On PostgreSQL and SQLite alike, though the two sort NULL at opposite ends by default.
+    assert ordered_titles({"sort": "ending"}) == [
+        "Ended 2020",
+        "Ends 2027",
+        "Ends 2031",
+        "Open-ended",
+    ]
+
+
+def test_agreements_ending_the_same_day_keep_one_order_across_pages(kaznu, anas):
+    for number in range(5):
+        AgreementFactory(title=f"Same end {number}", valid_to=dt.date(2030, 1, 1))
+    ordered = ordered_titles({"sort": "ending"})
+    assert ordered == [f"Same end {number}" for number in range(5)]
+
+
+def test_recently_changed_puts_the_last_touched_agreement_first(periods, kaznu):
+    staff = UserFactory(is_staff=True)
+    # A signature changes the agreement, not only its party.
+    party = periods["Ends 2031"].parties.get(institution=kaznu)
+    services.party_sign(
+        actor=staff,
+        party=party,
+        signatory_name="Zhanseit Tuymebayev",
+        signed_on=dt.date(2025, 1, 1),
+    )
+    assert ordered_titles({"sort": "changed"})[0] == "Ends 2031"
+    services.agreement_update(actor=staff, agreement=periods["Open-ended"], description="Changed.")
+    assert ordered_titles({"sort": "changed"})[:2] == ["Open-ended", "Ends 2031"]
+
+
+def test_an_unknown_order_is_a_form_error_and_the_list_stays_newest_first(periods):
+    form = AgreementFilterForm({"sort": "title", "country": "AZ"})
+    assert form.errors == {
+        "sort": ["Select a valid choice. title is not one of the available choices."]
+    }
+    assert list(form.filter(Agreement.objects.all()).values_list("title", flat=True)) == [
+        "Ends 2027",
+        "Ended 2020",
+        "Ends 2031",
+        "Open-ended",
+    ]

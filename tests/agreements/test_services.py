@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accord.agreements import services
-from accord.agreements.models import AgreementKind, AgreementParty, AgreementStatus
+from accord.agreements.models import Agreement, AgreementKind, AgreementParty, AgreementStatus
 from accord.core.audit import audit_events_for
 from tests.factories import (
     AgreementFactory,
@@ -14,6 +15,7 @@ from tests.factories import (
     MembershipFactory,
     UserFactory,
     agreement_row_counts,
+    pdf_bytes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -355,3 +357,83 @@ def test_every_problem_with_a_new_agreement_is_reported_at_once(officer, institu
 
     assert set(caught.value.message_dict) == {"institutions", "valid_to"}
     assert agreement_row_counts() == before
+
+
+def _changes_to_what_belongs_to_an_agreement(officer, agreement, third):
+    """Each change to an agreement's parties, provisions or documents, as (name, act)."""
+    party = agreement.parties.order_by("id").first()
+
+    def add_provision():
+        return services.provision_add(
+            actor=officer,
+            agreement=agreement,
+            kind="joint_events",
+            terms={"description": "Anniversary conference", "events_per_year": "1"},
+        )
+
+    return [
+        (
+            "party added",
+            lambda: services.party_add(actor=officer, agreement=agreement, institution=third),
+        ),
+        (
+            "party removed",
+            lambda: services.party_remove(
+                actor=officer, party=agreement.parties.get(institution=third)
+            ),
+        ),
+        (
+            "signature",
+            lambda: services.party_sign(
+                actor=officer,
+                party=party,
+                signatory_name="Galym Mutanov",
+                signed_on=dt.date(2025, 1, 1),
+            ),
+        ),
+        (
+            "coordinator",
+            lambda: services.party_set_coordinator(actor=officer, party=party, coordinator=officer),
+        ),
+        ("provision added", add_provision),
+        (
+            "provision changed",
+            lambda: services.provision_update(
+                actor=officer,
+                provision=agreement.provisions.get(),
+                terms={"description": "Anniversary conference", "events_per_year": "2"},
+            ),
+        ),
+        (
+            "provision removed",
+            lambda: services.provision_remove(actor=officer, provision=agreement.provisions.get()),
+        ),
+        (
+            "document",
+            lambda: services.document_upload(
+                actor=officer,
+                agreement=agreement,
+                kind="draft",
+                file=SimpleUploadedFile("draft.pdf", pdf_bytes(), content_type="application/pdf"),
+            ),
+        ),
+    ]
+
+
+def test_a_change_to_parties_provisions_or_documents_marks_the_agreement_changed(
+    officer, institution, partner
+):
+    agreement = AgreementFactory(parties=[institution, partner])
+    third = InstitutionFactory()
+    for name, act in _changes_to_what_belongs_to_an_agreement(officer, agreement, third):
+        before = Agreement.objects.get(pk=agreement.pk).updated_at
+        act()
+        assert Agreement.objects.get(pk=agreement.pk).updated_at > before, name
+
+
+def test_a_refused_change_leaves_the_agreement_unchanged(officer, institution, partner):
+    agreement = AgreementFactory(parties=[institution, partner])
+    before = Agreement.objects.get(pk=agreement.pk).updated_at
+    with pytest.raises(ValidationError):
+        services.party_add(actor=officer, agreement=agreement, institution=partner)
+    assert Agreement.objects.get(pk=agreement.pk).updated_at == before

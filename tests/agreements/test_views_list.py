@@ -235,3 +235,61 @@ def test_a_page_number_past_any_end_shows_the_last_page(officer_client, institut
 
         assert response.status_code == 200, number
         assert titles_on(response) == ["The only one"], number
+
+
+@pytest.fixture
+def ending_in_turn(institution, partner):
+    """Three agreements added in one order that end in another."""
+    for title, valid_to in [
+        ("Ends 2031", dt.date(2031, 6, 30)),
+        ("Ends 2027", dt.date(2027, 6, 30)),
+        ("No end date", None),
+    ]:
+        AgreementFactory(title=title, valid_to=valid_to, parties=[institution, partner])
+
+
+def test_the_list_is_ordered_as_asked_and_pages_keep_the_order(
+    officer_client, institution, partner, ending_in_turn
+):
+    newest = officer_client.get(LIST)
+    by_end = officer_client.get(LIST, {"sort": "ending", "status": "draft"})
+
+    assert titles_on(newest) == ["No end date", "Ends 2027", "Ends 2031"]
+    assert titles_on(by_end) == ["Ends 2027", "Ends 2031", "No end date"]
+    content = by_end.content.decode()
+    assert '<select name="sort" id="id_sort">' in content
+    assert '<option value="ending" selected>By end date</option>' in content
+    for n in range(50):
+        AgreementFactory(title=f"Draft {n}", valid_to=None, parties=[institution, partner])
+    first = officer_client.get(LIST, {"sort": "ending"}).content.decode()
+    assert 'href="?sort=ending&amp;page=2"' in first
+    assert f'href="{reverse("agreements:export_csv")}?sort=ending"' in first
+
+
+def test_ordering_alone_is_not_a_filter(officer_client, ending_in_turn):
+    content = officer_client.get(LIST, {"sort": "changed"}).content.decode()
+    assert "3 agreements" in content
+    assert "match the filters" not in content
+    assert ">Clear</a>" not in content
+
+
+def test_an_unknown_order_is_named_and_the_list_stays_newest_first(officer_client, ending_in_turn):
+    response = officer_client.get(LIST, {"sort": "cheapest"})
+
+    assert response.status_code == 200
+    assert "Select a valid choice. cheapest is not one of the available choices." in (
+        response.content.decode()
+    )
+    assert titles_on(response) == ["No end date", "Ends 2027", "Ends 2031"]
+
+
+def test_an_ordered_list_runs_the_same_queries_as_the_newest_first(
+    officer_client, ending_in_turn, count_queries
+):
+    counts = []
+    for sort in ("newest", "ending", "changed"):
+        with count_queries() as context:
+            response = officer_client.get(LIST, {"sort": sort})
+        assert len(titles_on(response)) == 3
+        counts.append(len(context.captured_queries))
+    assert counts[0] == counts[1] == counts[2]

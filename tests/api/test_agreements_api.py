@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accord.agreements import services
 from accord.agreements.models import Agreement, AgreementDocument, AgreementStatus
 from accord.core.models import ApiToken
 from accord.core.tokens import hash_secret, new_secret
@@ -221,11 +222,40 @@ def test_the_list_is_paginated(as_officer, institution, partner):
         ({"ending_within_days": "soon"}, "ending_within_days"),
         ({"page_size": "201"}, "page_size"),
         ({"page": "0"}, "page"),
+        ({"sort": "title"}, "sort"),
     ],
 )
 def test_invalid_list_parameters_are_422_naming_the_parameter(as_officer, params, field):
     body = problem(as_officer.get(f"{BASE}/", params), 422)
     assert list(body["errors"]) == [field]
+
+
+def test_the_list_is_in_the_order_asked_for(as_officer, officer, institution, partner):
+    for title, valid_to in [
+        ("Ends 2031", dt.date(2031, 6, 30)),
+        ("Ends 2027", dt.date(2027, 6, 30)),
+        ("No end date", None),
+    ]:
+        AgreementFactory(title=title, valid_to=valid_to, parties=[institution, partner])
+    ends_2031 = Agreement.objects.get(title="Ends 2031")
+    services.provision_add(
+        actor=officer,
+        agreement=ends_2031,
+        kind="joint_events",
+        terms={"description": "Anniversary conference", "events_per_year": "1"},
+    )
+
+    def titles(**params):
+        response = as_officer.get(f"{BASE}/", params)
+        assert response.status_code == 200
+        return [a["title"] for a in response.json()["results"]]
+
+    assert titles() == titles(sort="newest") == ["No end date", "Ends 2027", "Ends 2031"]
+    assert titles(sort="ending") == ["Ends 2027", "Ends 2031", "No end date"]
+    assert titles(sort="changed") == ["Ends 2031", "No end date", "Ends 2027"]
+    assert titles(sort="ending", page_size=1, page=3) == ["No end date"]
+    listed = as_officer.get(f"{BASE}/", {"sort": "changed"}).json()["results"][0]
+    assert listed["updated_at"] == as_officer.get(f"{BASE}/{ends_2031.pk}").json()["updated_at"]
 
 
 def test_the_list_runs_as_many_queries_for_50_agreements_as_for_1(

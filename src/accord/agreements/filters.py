@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models import BooleanField, F, Func, OrderBy, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +36,21 @@ def _choices(choices: list[tuple[str, Any]], empty: Any) -> list[tuple[str, Any]
 
 
 SCOPE_ALL = "all"
+
+# The orders a list can be read in, by the value of `sort`; each has its index (the model's
+# Meta). `id` breaks ties, so that pages neither repeat nor skip an agreement. Without an
+# end date an agreement runs on: it comes last, on PostgreSQL and SQLite alike.
+SORT_NEWEST = "newest"
+SORT_ORDERS: dict[str, tuple[str | OrderBy, ...]] = {
+    SORT_NEWEST: ("-created_at", "-id"),
+    "ending": (F("valid_to").asc(nulls_last=True), "id"),
+    "changed": ("-updated_at", "-id"),
+}
+SORT_CHOICES = [
+    (SORT_NEWEST, _("Newest first")),
+    ("ending", _("By end date")),
+    ("changed", _("Recently changed")),
+]
 
 # Three characters in a row that pg_trgm counts as a word: a LIKE pattern without them has no
 # trigram to look up, and the index would be read whole.
@@ -113,7 +128,8 @@ def search_condition(term: str, using: str = DEFAULT_DB_ALIAS, *, indexed: bool 
 
 
 class AgreementFilterForm(forms.Form):
-    """Bound to request.GET; `filter(queryset)` applies whatever was given and valid."""
+    """Bound to request.GET; `filter(queryset)` applies whatever was given and valid, and
+    puts the agreements in the order asked for."""
 
     search = forms.CharField(
         label=_("Search"),
@@ -175,6 +191,12 @@ class AgreementFilterForm(forms.Form):
             "agreements. Platform staff always see all."
         ),
     )
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        choices=SORT_CHOICES,
+        required=False,
+        widget=PlainSelect,
+    )
 
     @property
     def own_only(self) -> bool:
@@ -186,7 +208,8 @@ class AgreementFilterForm(forms.Form):
         return " ".join(self.cleaned_data["search"].split()).lower()
 
     def filter(self, queryset: QuerySet[Agreement]) -> QuerySet[Agreement]:
-        """`queryset` narrowed by the valid filters; unchanged by those that are not valid."""
+        """`queryset` narrowed by the valid filters, in the order asked for (newest first when
+        none is, or the one asked for is not valid); unchanged by filters that are not valid."""
         data: dict[str, Any] = {}
         if self.is_bound:
             self.is_valid()
@@ -216,4 +239,4 @@ class AgreementFilterForm(forms.Form):
                 valid_to__gte=today,
                 valid_to__lte=today + dt.timedelta(days=days),
             )
-        return queryset
+        return queryset.order_by(*SORT_ORDERS[data.get("sort") or SORT_NEWEST])

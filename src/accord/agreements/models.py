@@ -76,6 +76,9 @@ class Agreement(models.Model):
         indexes = [
             models.Index(fields=["status", "valid_to"]),
             models.Index(fields=["kind"]),
+            # The lists' other orders (agreements.filters.SORT_ORDERS).
+            models.Index(fields=["valid_to", "id"], name="agreement_ending"),
+            models.Index(fields=["updated_at", "id"], name="agreement_changed"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from pydantic import BaseModel, PlainSerializer
 
 from accord.agreements import services
+from accord.agreements.filters import SORT_ORDERS
 from accord.agreements.models import (
     Agreement,
     AgreementDocument,
@@ -103,7 +104,12 @@ class AgreementListItem(BaseModel):
     parties: list[PartyBrief]
     provision_kinds: list[str] = Field(description="The kinds of provision it holds, each once.")
     created_at: Moment
-    updated_at: Moment
+    updated_at: Moment = Field(
+        description=(
+            "When anything of it last changed: its fields, status, parties, signatures, "
+            "provisions, documents, renewals or amendments."
+        )
+    )
 
 
 class AgreementPage(BaseModel):
@@ -167,7 +173,12 @@ class AgreementOut(Schema):
     )
     permissions: Permissions
     created_at: dt.datetime
-    updated_at: dt.datetime
+    updated_at: dt.datetime = Field(
+        description=(
+            "When anything of it last changed: its fields, status, parties, signatures, "
+            "provisions, documents, renewals or amendments."
+        )
+    )
 
 
 class ProvisionIn(Schema):
@@ -300,6 +311,15 @@ class AgreementFilters(Schema):
             "Unset: only the agreements of the caller's own institutions (for their admins, "
             "officers and coordinators). `all`: also other institutions' active public ones. "
             "Platform staff always get all, anonymous callers the public ones."
+        ),
+    )
+    sort: str | None = one_of(
+        list(SORT_ORDERS),
+        None,
+        description=(
+            "The order: `newest` (the default) the latest added first; `ending` by end date, "
+            "earliest first, those without an end date last; `changed` the most recently "
+            "changed first (by `updated_at`)."
         ),
     )
     page: int = Field(1, ge=1, le=MAX_PAGE)

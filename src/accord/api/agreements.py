@@ -113,9 +113,10 @@ ERRORS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
     summary="List agreements",
     description=(
         "The agreements the caller may see (anonymous callers: public active ones), newest "
-        "first, filtered like the agreements page. Invalid filters answer 422 naming the "
-        "parameter. Counting stops past 1,000 matches (or past the end of the page asked "
-        "for): then `count_is_exact` is false and `count` a lower bound; follow `has_next`."
+        "first unless `sort` says otherwise, filtered like the agreements page. Invalid "
+        "filters answer 422 naming the parameter. Counting stops past 1,000 matches (or past "
+        "the end of the page asked for): then `count_is_exact` is false and `count` a lower "
+        "bound; follow `has_next`."
     ),
 )
 def agreement_list(request: HttpRequest, filters: Query[AgreementFilters]) -> HttpResponse:

@@ -1,10 +1,14 @@
-"""What every service shares: the lifecycle's statuses, permission checks and row locks."""
+"""What every service shares: the lifecycle's statuses, permission checks, row locks and
+the record of a change."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accord.core.audit import audit_record
 from accord.core.models import User
 
 from ..models import Agreement, AgreementStatus
@@ -76,3 +80,14 @@ def _locked(agreement: Agreement) -> Agreement:
 def _copy_fields(source: Agreement, target: Agreement, fields: Iterable[str]) -> None:
     for name in fields:
         setattr(target, name, getattr(source, name))
+
+
+def _record_change(
+    *, actor: User, action: str, agreement: Agreement, changes: dict[str, Any]
+) -> None:
+    """Audit a change to what belongs to `agreement` (its parties, provisions, documents,
+    renewals, amendments) and mark the agreement changed: its `updated_at` says when
+    anything of it last changed, for the lists ordered by it and for the API's readers."""
+    agreement.updated_at = timezone.now()
+    Agreement.objects.filter(pk=agreement.pk).update(updated_at=agreement.updated_at)
+    audit_record(actor=actor, action=action, target=agreement, changes=changes)

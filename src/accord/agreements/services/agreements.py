@@ -27,6 +27,7 @@ from ._base import (
     S,
     _copy_fields,
     _locked,
+    _record_change,
     _require_change,
     _require_transition,
 )
@@ -448,10 +449,10 @@ def agreement_renew(
         changes = snapshot(renewal, AUDITED_FIELDS)
         changes["renews"] = current.pk
         audit_record(actor=actor, action="agreement.created", target=renewal, changes=changes)
-        audit_record(
+        _record_change(
             actor=actor,
             action="agreement.renewed",
-            target=current,
+            agreement=current,
             changes={
                 "renewal": renewal.pk,
                 "valid_from": valid_from.isoformat(),
@@ -493,10 +494,10 @@ def agreement_amend(
         changes = snapshot(amendment, AUDITED_FIELDS)
         changes["amends"] = current.pk
         audit_record(actor=actor, action="agreement.created", target=amendment, changes=changes)
-        audit_record(
+        _record_change(
             actor=actor,
             action="agreement.amended",
-            target=current,
+            agreement=current,
             changes={"amendment": amendment.pk, "title": amendment.title},
         )
     return amendment

@@ -10,12 +10,11 @@ from django.db.models import Max
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from accord.core.audit import audit_record
 from accord.core.models import User
 
 from .. import documents as document_types
 from ..models import Agreement, AgreementDocument, DocumentKind
-from ._base import _locked, _require_change
+from ._base import _locked, _record_change, _require_change
 
 # Documents -----------------------------------------------------------------------------------
 
@@ -83,10 +82,10 @@ def document_upload(
             document.file.save(stored_name, file, save=False)
             saved_name = document.file.name
             document.save()
-            audit_record(
+            _record_change(
                 actor=actor,
                 action="agreement.document_uploaded",
-                target=current,
+                agreement=current,
                 changes={
                     "document": document.pk,
                     "kind": kind,

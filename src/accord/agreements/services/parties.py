@@ -8,12 +8,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accord.core.audit import audit_record, diff, snapshot
+from accord.core.audit import diff, snapshot
 from accord.core.models import Membership, User
 from accord.institutions.models import Institution
 
 from ..models import Agreement, AgreementParty
-from ._base import EDITABLE_STATUSES, PARTY_CHANGE_STATUSES, S, _locked, _require_change
+from ._base import (
+    EDITABLE_STATUSES,
+    PARTY_CHANGE_STATUSES,
+    S,
+    _locked,
+    _record_change,
+    _require_change,
+)
 
 # Parties -------------------------------------------------------------------------------------
 
@@ -41,10 +48,10 @@ def party_add(*, actor: User, agreement: Agreement, institution: Institution) ->
                 {"institution": _("%(name)s is already a party.") % {"name": institution.name}}
             )
         party = AgreementParty.objects.create(agreement=current, institution=institution)
-        audit_record(
+        _record_change(
             actor=actor,
             action="agreement.party_added",
-            target=current,
+            agreement=current,
             changes={"party": party.pk, "institution": institution.name},
         )
     return party
@@ -63,10 +70,10 @@ def party_remove(*, actor: User, party: AgreementParty) -> None:
         name = party.institution.name
         party_id = party.pk
         party.delete()
-        audit_record(
+        _record_change(
             actor=actor,
             action="agreement.party_removed",
-            target=current,
+            agreement=current,
             changes={"party": party_id, "institution": name},
         )
 
@@ -112,7 +119,9 @@ def party_sign(
         party.save(update_fields=list(fields))
         changes: dict[str, Any] = {"party": party.pk, "institution": party.institution.name}
         changes.update(diff(before, snapshot(party, fields)))
-        audit_record(actor=actor, action="agreement.party_signed", target=current, changes=changes)
+        _record_change(
+            actor=actor, action="agreement.party_signed", agreement=current, changes=changes
+        )
     return party
 
 
@@ -145,7 +154,7 @@ def party_set_coordinator(
         party.save(update_fields=["coordinator"])
         changes: dict[str, Any] = {"party": party.pk, "institution": party.institution.name}
         changes.update(diff(before, snapshot(party, ["coordinator"])))
-        audit_record(
-            actor=actor, action="agreement.coordinator_set", target=current, changes=changes
+        _record_change(
+            actor=actor, action="agreement.coordinator_set", agreement=current, changes=changes
         )
     return party

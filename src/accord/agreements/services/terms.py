@@ -6,12 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accord.core.audit import audit_record, diff
+from accord.core.audit import diff
 from accord.core.models import User
 
 from ..models import Agreement, Provision
 from ..provisions import provision_terms_clean
-from ._base import EDITABLE_STATUSES, _locked, _require_change
+from ._base import EDITABLE_STATUSES, _locked, _record_change, _require_change
 
 # Provisions ----------------------------------------------------------------------------------
 
@@ -37,10 +37,10 @@ def provision_add(
         _require_terms_editable(current)
         cleaned = provision_terms_clean(kind, terms, agreement=current)
         provision = Provision.objects.create(agreement=current, kind=kind, terms=cleaned)
-        audit_record(
+        _record_change(
             actor=actor,
             action="agreement.provision_added",
-            target=current,
+            agreement=current,
             changes={"provision": provision.pk, "kind": kind, "terms": cleaned},
         )
     return provision
@@ -58,10 +58,10 @@ def provision_update(*, actor: User, provision: Provision, terms: dict[str, Any]
             return provision
         provision.terms = cleaned
         provision.save(update_fields=["terms"])
-        audit_record(
+        _record_change(
             actor=actor,
             action="agreement.provision_updated",
-            target=current,
+            agreement=current,
             changes={
                 "provision": provision.pk,
                 "kind": provision.kind,
@@ -79,6 +79,6 @@ def provision_remove(*, actor: User, provision: Provision) -> None:
         _require_terms_editable(current)
         changes = {"provision": provision.pk, "kind": provision.kind, "terms": provision.terms}
         provision.delete()
-        audit_record(
-            actor=actor, action="agreement.provision_removed", target=current, changes=changes
+        _record_change(
+            actor=actor, action="agreement.provision_removed", agreement=current, changes=changes
         )

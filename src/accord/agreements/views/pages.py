@@ -48,7 +48,10 @@ def agreement_list(request: AuthenticatedRequest) -> HttpResponse:
             "filter_form": filter_form,
             "page": page,
             "rows": list_rows(page.object_list),
-            "filtered": any(value for key, value in request.GET.items() if key != "page"),
+            # Paging and ordering show the same agreements: only the filters narrow them.
+            "filtered": any(
+                value for key, value in request.GET.items() if key not in ("page", "sort")
+            ),
             "may_add": request.user.has_perm("agreements.add_agreement"),
             "may_export": request.user.has_perm("agreements.export_agreements"),
         },
