@@ -73,12 +73,20 @@ class Agreement(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A list in each of its orders (agreements.filters.SORT_ORDERS), whole or narrowed
+        # to a status or a kind, is read from an index in that order, up to its page: the
+        # databases need not sort the matching agreements. `id` breaks ties. Newest first
+        # without a filter is `created_at`'s own index (rowid or id after it).
         indexes = [
-            models.Index(fields=["status", "valid_to"]),
-            models.Index(fields=["kind"]),
-            # The lists' other orders (agreements.filters.SORT_ORDERS).
             models.Index(fields=["valid_to", "id"], name="agreement_ending"),
             models.Index(fields=["updated_at", "id"], name="agreement_changed"),
+            models.Index(fields=["status", "created_at", "id"], name="agreement_status_newest"),
+            # Also what expiry and "ending within" look up.
+            models.Index(fields=["status", "valid_to", "id"], name="agreement_status_ending"),
+            models.Index(fields=["status", "updated_at", "id"], name="agreement_status_changed"),
+            models.Index(fields=["kind", "created_at", "id"], name="agreement_kind_newest"),
+            models.Index(fields=["kind", "valid_to", "id"], name="agreement_kind_ending"),
+            models.Index(fields=["kind", "updated_at", "id"], name="agreement_kind_changed"),
         ]
         constraints = [
             models.CheckConstraint(
