@@ -113,6 +113,8 @@ def test_ending_soon_lists_active_agreements_ending_within_90_days(
     html = response.content.decode()
     assert f'href="/agreements/{soon.pk}/"' in html
     assert "ending_within_days=90" not in html  # all of them are shown
+    # The shortcut lists them as the card does, the first to end first.
+    assert 'ending_within_days=365&amp;sort=ending"' in html
 
 
 def test_partner_map_counts_distinct_partner_institutions_per_country(
