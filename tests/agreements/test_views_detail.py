@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accord.agreements import services
 from accord.agreements.models import (
@@ -167,6 +168,24 @@ def test_recording_a_signature(officer_client, agreement, partner):
     assert (party.signatory_name, party.signed_on) == ("Isa Habibbayli", dt.date(2025, 2, 20))
     assert messages_of(response) == [f"The signature for {partner.name} was recorded."]
     assert "signed on 20 Feb 2025" in response.content.decode()
+
+
+def test_the_page_says_when_anything_of_the_agreement_last_changed(officer_client, agreement):
+    Agreement.objects.filter(pk=agreement.pk).update(
+        updated_at=dt.datetime(2025, 3, 4, tzinfo=dt.UTC)
+    )
+    page = officer_client.get(url("detail", agreement)).content.decode()
+    assert '<dt>Last changed</dt><dd><a href="#history">4 Mar 2025</a></dd>' in page
+
+    party = agreement.parties.first()
+    officer_client.post(
+        url("party_sign", agreement, party.pk),
+        {"signatory_name": "Galym Mutanov", "signed_on": "2025-02-20"},
+    )
+
+    page = officer_client.get(url("detail", agreement)).content.decode()
+    today = timezone.localdate()
+    assert f'<a href="#history">{today.day} {today:%b} {today.year}</a>' in page
 
 
 def test_a_signature_with_a_bad_date_changes_nothing(officer_client, agreement, partner):

@@ -278,6 +278,11 @@ def test_agreement_history_is_recorded_by_demo_users_and_dated_to_the_story(demo
     signers = {event.actor.username for event in events if event.action == "agreement.party_signed"}
     assert signers == {"kaznu-officer", "anas-coordinator"}
     assert not AuditEvent.objects.filter(created_at__gt=timezone.now()).exists()
+    # Each agreement last changed when its story last moved, not when the demo was loaded.
+    assert memorandum.updated_at == events[-1].created_at
+    for agreement in Agreement.objects.all():
+        last = audit_events_for(agreement).order_by("-created_at").first()
+        assert agreement.updated_at == last.created_at, agreement.title
 
 
 @pytest.mark.django_db

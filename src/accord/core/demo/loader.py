@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accord.agreements import services as agreements
@@ -358,7 +361,20 @@ def demo_load(today: dt.date | None = None) -> DemoResult:
     result = loader.load()
     result.centers = centers_demo_load(loader.today)
     result.mobilities = mobility_demo_load(loader.today)
+    _date_last_changes()
     return result
+
+
+def _date_last_changes() -> None:
+    """Each agreement last changed when its timeline last moved. The demo dates its events
+    to the story (months and years back), while the services that recorded them marked the
+    agreements changed at the moment the demo ran."""
+    events = AuditEvent.objects.filter(
+        target_type=ContentType.objects.get_for_model(Agreement),
+        target_id=Cast(OuterRef("pk"), output_field=CharField()),
+    )
+    last = events.order_by("-created_at").values("created_at")[:1]
+    Agreement.objects.filter(Exists(events)).update(updated_at=Subquery(last))
 
 
 def world_universities_import(path: Path | str | None = None) -> "ImportReport":
