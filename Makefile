@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# The Nu HTML Checker the tests validate pages with (package.json; runs on Java).
+VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
 
 .PHONY: run test lint fmt install migrate demo bench clean
 
@@ -15,6 +17,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(VNU_JAR): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $(VNU_JAR)
+
 migrate: install
 	$(BIN)/accord migrate --noinput
 
@@ -25,7 +31,7 @@ run: migrate
 	$(BIN)/accord demo --print-logins
 	PORT=$(PORT) $(BIN)/accord serve
 
-test: install
+test: install $(VNU_JAR)
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: install
@@ -43,4 +49,4 @@ bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build *.egg-info node_modules

@@ -1,5 +1,5 @@
 """The Content-Security-Policy: every response carries it, and no template holds a script the
-policy would block (inline scripts, `on…` attributes, htmx's `hx-on`)."""
+policy would block (inline scripts, `on…` attributes, htmx's `hx-on` and `data-hx-on`)."""
 
 import re
 from pathlib import Path
@@ -11,7 +11,7 @@ import accord
 
 TEMPLATES = Path(accord.__file__).parent / "templates"
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
-HANDLER_ATTRIBUTE = re.compile(r"\s(on[a-z]+|hx-on[:\w-]*)\s*=", re.I)
+HANDLER_ATTRIBUTE = re.compile(r"\s(on[a-z]+|(?:data-)?hx-on[:\w-]*)\s*=", re.I)
 
 
 @pytest.mark.parametrize("url", ["/accounts/login/", "/healthz", "/api/v1/openapi.json", "/nope/"])
@@ -51,4 +51,5 @@ def test_the_check_finds_what_it_looks_for():
     assert not INLINE_SCRIPT.search('<script type="application/json" id="x">{}</script>')
     assert HANDLER_ATTRIBUTE.search('<select onchange="this.form.submit()">')
     assert HANDLER_ATTRIBUTE.search('<input hx-on:change="go()">')
+    assert HANDLER_ATTRIBUTE.search('<input data-hx-on:change="go()">')
     assert not HANDLER_ATTRIBUTE.search('<form data-confirm="Remove?" class="inline">')

@@ -67,7 +67,7 @@ def test_upload_of_a_good_file_imports_it_in_the_background(
 
     page = officer_client.get(response["Location"]).content.decode()
     assert "All 5 rows were imported." in page
-    assert "hx-trigger" not in page
+    assert "data-hx-trigger" not in page
 
 
 def test_upload_with_a_bad_row_shows_the_report_and_imports_nothing(
@@ -119,7 +119,7 @@ def test_running_import_page_polls_its_progress(officer_client, kaznu):
     page = officer_client.get(mobility_import.get_absolute_url()).content.decode()
     fragment = officer_client.get(status_url).content.decode()
 
-    assert f'hx-get="{status_url}"' in page
+    assert f'data-hx-get="{status_url}"' in page
     assert "50,000 of 200,000 rows checked (25%)." in fragment
     assert '<progress value="50000" max="200000"' in fragment
 

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from accord.core.forms import ModelMultipleIdChoiceField, is_id
+from accord.core.forms import DatePickerInput, ModelMultipleIdChoiceField, is_id
 from accord.core.memberships import institution_ids
 from accord.core.models import STAFF_ROLES, Membership, Role, User
 from accord.institutions import selectors as institution_selectors
@@ -93,12 +93,8 @@ class AgreementForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    valid_from = forms.DateField(
-        label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    valid_to = forms.DateField(
-        label=_("Valid to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=DatePickerInput())
+    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DatePickerInput())
     auto_renew = forms.BooleanField(label=_("Renews automatically"), required=False)
     languages = forms.MultipleChoiceField(
         label=_("Languages of the agreement text"),
@@ -274,9 +270,7 @@ class AgreementForm(forms.Form):
 class SignatureForm(forms.Form):
     signatory_name = forms.CharField(label=_("Signatory"), max_length=200)
     signatory_position = forms.CharField(label=_("Position"), max_length=200, required=False)
-    signed_on = forms.DateField(
-        label=_("Signed on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    signed_on = forms.DateField(label=_("Signed on"), widget=DatePickerInput())
 
 
 class CoordinatorForm(forms.Form):
@@ -332,10 +326,8 @@ class TransitionForm(forms.Form):
 
 
 class RenewForm(forms.Form):
-    valid_from = forms.DateField(
-        label=_("New period from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    valid_to = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label=_("New period from"), widget=DatePickerInput())
+    valid_to = forms.DateField(label=_("to"), widget=DatePickerInput())
 
 
 class AmendForm(forms.Form):
@@ -508,9 +500,9 @@ def dress_filters(filter_form: forms.Form, options_url: str) -> forms.Form:
                 "list": "filter-institution-options",
                 "placeholder": _("Name or slug"),
                 "autocomplete": "off",
-                "hx-get": f"{options_url}?format=datalist&value=slug",
-                "hx-trigger": "input changed delay:300ms",
-                "hx-target": "#filter-institution-options",
+                "data-hx-get": f"{options_url}?format=datalist&value=slug",
+                "data-hx-trigger": "input changed delay:300ms",
+                "data-hx-target": "#filter-institution-options",
             }
         )
     if "ending_within_days" in fields:

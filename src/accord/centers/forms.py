@@ -12,7 +12,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.forms import ModelMultipleIdChoiceField, NamesInLanguagesMixin
+from accord.core.forms import (
+    DateTimePickerInput,
+    ModelMultipleIdChoiceField,
+    NamesInLanguagesMixin,
+    TimePickerInput,
+)
 from accord.core.models import User
 from accord.institutions.forms import InstitutionChoiceField
 from accord.institutions.models import Institution, Unit
@@ -23,20 +28,11 @@ from .services import CENTER_FIELDS, FACILITY_FIELDS, MAX_REPEAT_WEEKS
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 
 
-class DateTimeLocalInput(forms.DateTimeInput):
-    """An `<input type="datetime-local">`, which browsers show as a date and time picker."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format=DATETIME_INPUT)
-
-
 def local_datetime_field(label: Any, **kwargs: Any) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
         input_formats=[DATETIME_INPUT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        widget=DateTimeLocalInput(),
+        widget=DateTimePickerInput(),
         **kwargs,
     )
 
@@ -312,9 +308,7 @@ class OpeningHoursForm(forms.Form):
                 self.fields[name] = forms.TimeField(
                     label=label,
                     required=False,
-                    widget=forms.TimeInput(
-                        attrs={"type": "time", "aria-label": label}, format="%H:%M"
-                    ),
+                    widget=TimePickerInput(attrs={"aria-label": label}),
                 )
 
     def days(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:

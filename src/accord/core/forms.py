@@ -1,4 +1,7 @@
+import datetime as dt
 import math
+import re
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -21,6 +24,61 @@ class CountryCodeField(forms.CharField):
         code = normalize_country_code(super().clean(value))
         validate_country_code(code)
         return code
+
+
+class _PickerValueMixin:
+    """A value the browser's picker cannot hold (what was sent without one, such as
+    "31.02.2026") is not written back into the input: browsers would drop it, and the page
+    would not be valid HTML. The field shows empty, and its error says what was wrong."""
+
+    # The value's form in HTML (`pattern`), and a parse that refuses impossible ones.
+    pattern: re.Pattern[str]
+    parse: Callable[[str], Any]
+
+    def format_value(self, value: Any) -> str | None:
+        formatted: str | None = super().format_value(value)  # type: ignore[misc]
+        if not formatted:
+            return formatted
+        try:
+            if not self.pattern.fullmatch(formatted):
+                raise ValueError(formatted)
+            type(self).parse(formatted)
+        except ValueError:
+            return None
+        return formatted
+
+
+class DatePickerInput(_PickerValueMixin, forms.DateInput):
+    """`<input type="date">`, which browsers show as a date picker."""
+
+    input_type = "date"
+    pattern = re.compile(r"\d{4}-\d{2}-\d{2}")
+    parse = dt.date.fromisoformat
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TimePickerInput(_PickerValueMixin, forms.TimeInput):
+    """`<input type="time">`, hours and minutes."""
+
+    input_type = "time"
+    pattern = re.compile(r"\d{2}:\d{2}(:\d{2})?")
+    parse = dt.time.fromisoformat
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+class DateTimePickerInput(_PickerValueMixin, forms.DateTimeInput):
+    """`<input type="datetime-local">`, which browsers show as a date and time picker."""
+
+    input_type = "datetime-local"
+    pattern = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
+    parse = dt.datetime.fromisoformat
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
 def is_id(value: Any) -> bool:

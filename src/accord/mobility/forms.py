@@ -13,7 +13,7 @@ from django_countries import countries
 from accord.agreements.forms import CountrySelect
 from accord.agreements.models import Agreement, AgreementParty, Provision, ProvisionKind
 from accord.agreements.provisions import isced_fields, provision_summary
-from accord.core.forms import CountryCodeField
+from accord.core.forms import CountryCodeField, DatePickerInput
 from accord.core.memberships import staff_institution_ids
 from accord.core.models import User
 from accord.core.validators import LARGEST_ID
@@ -134,9 +134,7 @@ class MobilityForm(forms.Form):
     given_names = forms.CharField(label=_("Given names"), max_length=200)
     family_name = forms.CharField(label=_("Family name"), max_length=200)
     email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
-    birth_date = forms.DateField(
-        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DatePickerInput())
     nationality = forms.ChoiceField(label=_("Nationality"), required=False)
     esi = forms.CharField(
         label=_("European Student Identifier"),
@@ -170,8 +168,8 @@ class MobilityForm(forms.Form):
         choices=[("", "-"), *((n, str(n)) for n in range(1, 9))],
     )
     isced_code = forms.ChoiceField(label=_("Field of education (ISCED-F)"), required=False)
-    start_date = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label=_("Start"), widget=DatePickerInput())
+    end_date = forms.DateField(label=_("End"), widget=DatePickerInput())
     funding = forms.ChoiceField(label=_("Funding"), choices=Funding.choices)
     programme = forms.CharField(
         label=_("Programme"),
@@ -240,9 +238,9 @@ class MobilityForm(forms.Form):
             {
                 "list": "mobility-institution-options",
                 "autocomplete": "off",
-                "hx-get": reverse("mobility:unit_options"),
-                "hx-trigger": "change",
-                "hx-target": "#id_host_unit",
+                "data-hx-get": reverse("mobility:unit_options"),
+                "data-hx-trigger": "change",
+                "data-hx-target": "#id_host_unit",
             }
         )
 
@@ -430,9 +428,7 @@ class ReturnForm(forms.Form):
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
     )
-    returned_on = forms.DateField(
-        label=_("Returned on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    returned_on = forms.DateField(label=_("Returned on"), required=False, widget=DatePickerInput())
     employer = forms.CharField(label=_("Employer at home"), max_length=300, required=False)
 
 
