@@ -403,3 +403,25 @@ def test_the_language_menu_names_each_language_in_itself(client):
 
     for own_name in ("English", "Русский", "Қазақ", "Azərbaycanca", "polski"):
         assert own_name in page
+
+
+@pytest.mark.parametrize(
+    ("language", "list_dates", "page_date"),
+    [
+        ("en", "1 Jan 2025 – 31 Dec 2029", "1 Jan 2025"),
+        ("ru", "1 янв 2025 – 31 дек 2029", "1 янв 2025"),
+        ("pl", "1 sty 2025 – 31 gru 2029", "1 sty 2025"),
+        ("kk", "1 қан 2025 – 31 жел 2029", "1 қан 2025"),
+    ],
+)
+def test_months_in_dates_are_written_as_each_language_writes_them(
+    officer_client, two_agreements, language, list_dates, page_date
+):
+    # English capitalises a month's abbreviation; Russian, Polish and Kazakh do not.
+    listed = officer_client.get(AGREEMENTS, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    detail = officer_client.get(
+        f"{AGREEMENTS}{two_agreements[0].pk}/", HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+
+    assert list_dates in listed
+    assert f"<dd>{page_date}</dd>" in detail

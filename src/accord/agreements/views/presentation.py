@@ -10,7 +10,7 @@ from django.conf import settings
 from django.conf.global_settings import LANGUAGES
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils.dates import MONTHS_3
+from django.utils import dateformat
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
@@ -114,6 +114,14 @@ class _ListLabels:
 _LIST_LABELS: dict[str, _ListLabels] = {}
 
 
+def _month_abbreviations() -> list[str]:
+    """The months as the pages' "j M Y" dates write them in the active language: the
+    translation of that format says "b" where months are written in lower case (pl, ru)."""
+    # Translators: a date on the pages (Django's date format: j day, M "Jan", b "jan", Y year).
+    letter = "b" if "b" in _("j M Y") else "M"
+    return [dateformat.format(dt.date(2000, month, 1), letter) for month in range(1, 13)]
+
+
 def _list_labels() -> _ListLabels:
     """The labels of the active language, translated and escaped once per process."""
     language = get_language() or settings.LANGUAGE_CODE
@@ -126,8 +134,7 @@ def _list_labels() -> _ListLabels:
             statuses={value: escape(str(label)) for value, label in AgreementStatus.choices},
             provisions={value: escape(str(label)) for value, label in ProvisionKind.choices},
             countries={code: escape(name) for code, name in country_names().items()},
-            # The "j M Y" date format's month abbreviations.
-            months=["", *(escape(str(MONTHS_3[month]).title()) for month in range(1, 13))],
+            months=["", *(escape(month) for month in _month_abbreviations())],
             not_set=f'<span class="muted">{not_set}</span>',
         )
     return labels
