@@ -93,7 +93,7 @@ def _readable(value: Any, name: str) -> str:
         return str(CHOICES[name].get(value, value))
     if isinstance(value, str) and name.endswith(("_date", "_on")):
         try:
-            return date_format(dt.date.fromisoformat(value), "j M Y")
+            return date_format(dt.date.fromisoformat(value), _("j M Y"))
         except ValueError:
             return value
     return str(value)

@@ -212,7 +212,7 @@ def readable(value: Any, name: str = "", kind_of: str = "agreement") -> str:
         return str(_KINDS[kind_of].get(value, value))
     if name in DATE_FIELDS and isinstance(value, str):
         try:
-            return date_format(dt.date.fromisoformat(value), "j M Y")
+            return date_format(dt.date.fromisoformat(value), _("j M Y"))
         except ValueError:
             return value
     if name == "languages":
