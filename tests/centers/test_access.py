@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import translation
 
 from accord.agreements.models import AgreementStatus, ProvisionKind
 from accord.agreements.provisions import provision_summary, provision_terms_clean
@@ -205,3 +206,38 @@ def test_booking_after_the_agreement_ends_is_refused():
         request(world, world.guest, at(next_monday(weeks=2), 10))
     assert "ends on" in error.value.messages[0]
     assert request(world, world.guest, at(next_monday(), 10)).agreement == world.agreement
+
+
+def test_center_access_summary_names_each_center_once_in_the_readers_language():
+    world = build_world()
+    unit = UnitFactory(
+        institution=world.host,
+        name="Azerbaijani Center of History and Culture",
+        names={"ru": "Азербайджанский центр истории и культуры"},
+    )
+    world.center.unit = unit
+    world.center.names = {"ru": "Центр истории и культуры Азербайджана"}
+    world.center.save()
+    lab = UnitFactory(
+        institution=world.host, name="Physics laboratory", names={"ru": "Лаборатория физики"}
+    )
+    agreement = AgreementFactory(parties=[world.host, world.partner])
+    provision = ProvisionFactory(
+        agreement=agreement,
+        kind=ProvisionKind.CENTER_ACCESS,
+        terms={
+            "center_ids": [world.center.pk],
+            # The center's own unit: named by the center already.
+            "unit_ids": [unit.pk, lab.pk],
+            "centers": ["Library"],
+            "hours_per_year": 40,
+        },
+    )
+
+    with translation.override("ru"):
+        summary = provision_summary(provision)
+
+    assert summary == (
+        "Доступ к научным центрам: Центр истории и культуры Азербайджана, Лаборатория физики, "
+        "Library, 40 ч/год"
+    )

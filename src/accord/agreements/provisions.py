@@ -496,22 +496,31 @@ def _mobility_summary(terms: dict[str, Any], provision: Provision) -> list[str]:
 
 
 def _center_access_summary(terms: dict[str, Any], provision: Provision) -> list[str]:
-    names = (
-        list(Unit.objects.filter(pk__in=terms.get("unit_ids") or []).values_list("name", flat=True))
+    """The centers opened, each named once in the reader's language: the parties' research
+    centers, then units that are not already named by a research center of theirs, then the
+    other centers the agreement names in words."""
+    centers = (
+        list(
+            ResearchCenter.objects.filter(pk__in=terms["center_ids"]).only(
+                "name", "names", "unit_id"
+            )
+        )
+        if terms.get("center_ids")
+        else []
+    )
+    named_units = {center.unit_id for center in centers}
+    units = (
+        Unit.objects.filter(pk__in=terms["unit_ids"])
+        .exclude(pk__in=named_units)
+        .only("name", "names")
         if terms.get("unit_ids")
         else []
     )
-    if terms.get("center_ids"):
-        names = [
-            *(
-                center.display_name
-                for center in ResearchCenter.objects.filter(pk__in=terms["center_ids"]).only(
-                    "name", "names"
-                )
-            ),
-            *names,
-        ]
-    names += terms.get("centers") or []
+    names = [
+        *(center.display_name for center in centers),
+        *(unit.display_name for unit in units),
+        *(terms.get("centers") or []),
+    ]
     parts = [", ".join(names)] if names else []
     if terms.get("hours_per_year"):
         parts.append(gettext("%(n)s hours/year") % {"n": terms["hours_per_year"]})

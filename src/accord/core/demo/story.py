@@ -101,8 +101,8 @@ def story(today: dt.date) -> list[Spec]:
             languages=("kk", "az", "ru"),
             tags=("science", "culture", "conferences", "scholarships"),
             provisions=[
+                # The research centers demo names both parties' centers (their labs too).
                 (P.CENTER_ACCESS, {"unit_ids": [CENTER_NAME],
-                                   "centers": ["Laboratories of the institutes of ANAS"],
                                    "hours_per_year": 400, "days_per_year": 60}),
                 (P.JOINT_EVENTS, {"description": (
                     "Joint scientific conferences, among them the conference for the 100th "
