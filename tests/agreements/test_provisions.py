@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
+from django.utils import translation
 
 from accord.agreements import services
 from accord.agreements.models import AgreementStatus, Provision, ProvisionKind
@@ -310,3 +311,22 @@ def test_an_outsider_adds_no_provision(outsider, institution, partner):
             actor=outsider, agreement=agreement, kind="joint_research", terms={"topic": "X"}
         )
     assert not Provision.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "stipend"),
+    [("en", "stipend 250,000 KZT/month"), ("ru", "стипендия 250\xa0000 KZT/мес.")],
+)
+def test_a_stipend_is_grouped_as_the_readers_language_groups_thousands(
+    agreement, language, stipend
+):
+    terms = {
+        "programme": "KazNU-ANAS",
+        "places_per_year": 6,
+        "stipend_amount": 250000,
+        "currency": "KZT",
+        "months": 10,
+    }
+    with translation.override(language):
+        summary = provision_summary(Provision(agreement=agreement, kind="scholarship", terms=terms))
+    assert stipend in summary

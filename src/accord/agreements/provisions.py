@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -534,11 +535,16 @@ def _scholarship_summary(terms: dict[str, Any], provision: Provision) -> list[st
     if terms.get("places_per_year"):
         parts.append(gettext("%(n)s places/year") % {"n": terms["places_per_year"]})
     if terms.get("stipend_amount") is not None:
-        stipend = f"{terms['stipend_amount']} {terms.get('currency', '')}".strip()
+        # Grouped as the reader's language groups thousands: 250,000 or 250 000.
+        amount = number_format(terms["stipend_amount"], force_grouping=True)
+        stipend = f"{amount} {terms.get('currency', '')}".strip()
         parts.append(gettext("stipend %(amount)s/month") % {"amount": stipend})
     if terms.get("months"):
         parts.append(gettext("%(n)s months") % {"n": terms["months"]})
     return parts
+
+
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def provision_summary(provision: Provision) -> str:
@@ -563,6 +569,7 @@ def provision_summary(provision: Provision) -> str:
         parts = [terms.get("name", "")]
     else:
         parts = []
-    text = ", ".join(" ".join(str(part).split()) for part in parts if part)
+    # Runs of ordinary white space become one space; a no-break space (in 250 000) stays.
+    text = ", ".join(_SPACES.sub(" ", str(part)).strip() for part in parts if part)
     label = provision.get_kind_display()
     return f"{label}: {text}" if text else str(label)
