@@ -259,6 +259,11 @@ def test_the_list_is_ordered_as_asked_and_pages_keep_the_order(
     content = by_end.content.decode()
     assert '<select name="sort" id="id_sort">' in content
     assert '<option value="ending" selected>By end date</option>' in content
+    assert '<th scope="col" aria-sort="ascending">Valid</th>' in content
+    assert "aria-sort" not in newest.content.decode()
+    # An invalid filter beside it leaves the order as asked.
+    with_bad_filter = officer_client.get(LIST, {"sort": "ending", "country": "XX"})
+    assert titles_on(with_bad_filter) == ["Ends 2027", "Ends 2031", "No end date"]
     for n in range(50):
         AgreementFactory(title=f"Draft {n}", valid_to=None, parties=[institution, partner])
     first = officer_client.get(LIST, {"sort": "ending"}).content.decode()

@@ -204,6 +204,15 @@ class AgreementFilterForm(forms.Form):
         valid = self.is_bound and self.is_valid()
         return not (valid and self.cleaned_data.get("scope") == SCOPE_ALL)
 
+    @property
+    def sort_order(self) -> str:
+        """The order the list is in: the one asked for when valid (whatever the other
+        filters), otherwise newest first."""
+        if not self.is_bound:
+            return SORT_NEWEST
+        self.is_valid()  # cleaned_data holds the fields that are valid
+        return self.cleaned_data.get("sort") or SORT_NEWEST
+
     def clean_search(self) -> str:
         return " ".join(self.cleaned_data["search"].split()).lower()
 
@@ -239,4 +248,4 @@ class AgreementFilterForm(forms.Form):
                 valid_to__gte=today,
                 valid_to__lte=today + dt.timedelta(days=days),
             )
-        return queryset.order_by(*SORT_ORDERS[data.get("sort") or SORT_NEWEST])
+        return queryset.order_by(*SORT_ORDERS[self.sort_order])
