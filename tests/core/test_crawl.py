@@ -7,7 +7,10 @@ from collections import Counter, deque
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
+from accord.agreements.models import Agreement, AgreementStatus, ProvisionKind
+from accord.centers.models import Facility
 from accord.core.models import User
 from tests.html_checker import html_errors
 
@@ -121,3 +124,52 @@ def test_a_form_sent_back_with_its_errors_is_valid_html(
     html = response.content.decode()
     assert 'class="errorlist' in html or "error" in html
     assert html_errors({url: html}, tmp_path) == []
+
+
+# A fragment htmx swaps into a page, checked inside a page of its own (and inside the element
+# it is swapped into, where that element takes only some kinds of children).
+KAZNU = "al-farabi-kazakh-national-university"
+FRAGMENT_PAGE = (
+    '<!doctype html><html lang="en"><head><title>Fragment</title></head><body>{}</body></html>'
+)
+
+
+def test_the_fragments_htmx_swaps_into_pages_are_valid_html(demo, client, tmp_path):
+    client.force_login(User.objects.get(username="kaznu-officer"))
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    draft = Agreement.objects.filter(
+        status=AgreementStatus.DRAFT, parties__institution__slug=KAZNU
+    ).first()
+    facility = Facility.objects.filter(center__institution__slug=KAZNU).first()
+    assert draft is not None and facility is not None
+    options = reverse("agreements:institution_options")
+    asked = {
+        f"{options}?q=univ": ("", {"q": "univ"}),
+        f"{options}?format=datalist": ("datalist", {"q": "univ", "format": "datalist"}),
+        **{f"provision form {kind}": ("", {"kind": kind}) for kind in ProvisionKind.values},
+    }
+    pages = {}
+    for name, (parent, params) in asked.items():
+        url = (
+            reverse("agreements:provision_form", args=[draft.pk])
+            if name.startswith("provision form")
+            else options
+        )
+        response = client.get(url, params, **htmx)
+        assert response.status_code == 200, name
+        html = response.content.decode()
+        assert "<html" not in html, name
+        if parent:
+            html = f'<{parent} id="fragment">{html}</{parent}>'
+        pages[name] = FRAGMENT_PAGE.format(html)
+    week = client.get(
+        reverse("centers:facility", args=[facility.pk]),
+        {"week": "2026-11-23"},
+        HTTP_HX_TARGET="week",
+        **htmx,
+    )
+    assert week.status_code == 200
+    assert "<html" not in week.content.decode()
+    pages["week"] = FRAGMENT_PAGE.format(week.content.decode())
+
+    assert html_errors(pages, tmp_path) == []
