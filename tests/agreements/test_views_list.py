@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accord.agreements.models import AgreementKind, AgreementStatus, ProvisionKind
+from accord.agreements.models import Agreement, AgreementKind, AgreementStatus, ProvisionKind
 from tests.factories import (
     AgreementFactory,
     InstitutionFactory,
@@ -298,3 +298,20 @@ def test_an_ordered_list_runs_the_same_queries_as_the_newest_first(
         assert len(titles_on(response)) == 3
         counts.append(len(context.captured_queries))
     assert counts[0] == counts[1] == counts[2]
+
+
+@pytest.mark.parametrize(
+    ("language", "counted"), [("en", "1,000 agreements"), ("ru", "1\xa0000 соглашений")]
+)
+def test_a_count_is_grouped_as_the_readers_language_groups_thousands(
+    client, staff_user, language, counted
+):
+    Agreement.objects.bulk_create(
+        Agreement(kind=AgreementKind.MOU, title=f"Memorandum {n}", search_text=f"memorandum {n}")
+        for n in range(1000)
+    )
+    client.force_login(staff_user)
+
+    page = client.get(LIST, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert counted in page
