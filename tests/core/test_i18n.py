@@ -425,3 +425,16 @@ def test_months_in_dates_are_written_as_each_language_writes_them(
 
     assert list_dates in listed
     assert f"<dd>{page_date}</dd>" in detail
+
+
+@pytest.mark.parametrize(("language", "chinese"), [("ru", "Китайский"), ("pl", "chiński")])
+def test_each_language_an_agreement_offers_is_named_in_the_readers_language(language, chinese):
+    from accord.agreements.forms import language_choices
+
+    with translation.override("en"):
+        english = dict(language_choices())
+    with translation.override(language):
+        named = dict(language_choices())
+
+    assert named["zh"] == chinese
+    assert [code for code in named if named[code] == english[code]] == []

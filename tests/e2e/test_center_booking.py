@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 from icalendar import Calendar
+from playwright.sync_api import expect
 
 from accord.agreements.models import Agreement
 from accord.centers.models import Booking, BookingStatus
@@ -88,10 +89,12 @@ def test_partner_researcher_books_a_kaznu_facility_and_the_manager_approves_it(
     # It is in the researcher's calendar feed, read from the address "My bookings" shows.
     researcher.click("nav >> text=Research centers")
     researcher.click(".centers-tabs >> text=My bookings")
+    researcher.wait_for_url("**/centers/bookings/")
     mine = researcher.locator("table.centers-bookings tbody tr", has_text=FACILITY).filter(
         has_text=tuesday.strftime("%-d %b %Y")
     )
-    assert mine.locator(".badge.centers-status-approved").count() == 1
+    # Waits for the page the click opens, which a busy machine may not have drawn yet.
+    expect(mine.locator(".badge.centers-status-approved")).to_have_count(1)
     feed_url = researcher.input_value("#feed-url")
     response = researcher.request.get(feed_url)
     assert response.status == 200

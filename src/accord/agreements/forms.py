@@ -6,7 +6,6 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.conf.global_settings import LANGUAGES as ALL_LANGUAGES
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.utils import flatatt
@@ -23,13 +22,13 @@ from accord.institutions import selectors as institution_selectors
 from accord.institutions.forms import InstitutionMultipleChoiceField
 from accord.institutions.models import Institution
 
+from .labels import language_name
 from .models import Agreement, AgreementKind, AgreementParty, DocumentKind
 from .services import SIGNED_STATUSES, SIGNED_UPDATABLE_FIELDS
 
 TITLE_LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
 # The languages offered as checkboxes; an agreement may hold others (kept when editing).
 COMMON_LANGUAGES = ["en", "ru", "kk", "az", "pl", "tr", "uz", "ky", "de", "fr", "zh", "ar"]
-_LANGUAGE_NAMES = {**dict(ALL_LANGUAGES), "zh": "Chinese"}
 _SPLIT = re.compile(r"[,;\s]+")
 
 
@@ -82,7 +81,7 @@ def language_choices(extra: Iterable[str] = (), *, only: bool = False) -> list[t
     """(code, name) of the common languages and `extra`; of `extra` alone when `only`."""
     extra = list(extra)
     codes = extra if only else [*COMMON_LANGUAGES, *(c for c in extra if c not in COMMON_LANGUAGES)]
-    return [(code, _(_LANGUAGE_NAMES[code]) if code in _LANGUAGE_NAMES else code) for code in codes]
+    return [(code, language_name(code)) for code in codes]
 
 
 class AgreementForm(forms.Form):
@@ -135,7 +134,7 @@ class AgreementForm(forms.Form):
         ]
         for code in TITLE_LANGUAGES:
             self.fields[f"title_{code}"] = forms.CharField(
-                label=_(_LANGUAGE_NAMES[code]), max_length=300, required=False
+                label=language_name(code), max_length=300, required=False
             )
         existing = agreement.languages if agreement is not None else []
         cast(forms.ChoiceField, self.fields["languages"]).choices = language_choices(existing)

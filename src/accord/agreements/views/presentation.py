@@ -7,7 +7,6 @@ from html import escape
 from typing import Any
 
 from django.conf import settings
-from django.conf.global_settings import LANGUAGES
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import dateformat
@@ -21,7 +20,7 @@ from accord.core.timeline import Change, TimelineEntry
 
 from .. import selectors
 from ..forms import country_names
-from ..labels import field_labels
+from ..labels import field_labels, language_name
 from ..models import (
     Agreement,
     AgreementKind,
@@ -87,7 +86,6 @@ SUBJECT_KEYS = {
 }
 AGREEMENT_LINKS = frozenset({"renews", "amends", "renewal", "amendment"})
 
-LANGUAGE_NAMES = {**dict(LANGUAGES), "zh": "Chinese"}
 DATE_FIELDS = frozenset({"valid_from", "valid_to", "signed_on"})
 _KINDS = {
     "agreement": dict(AgreementKind.choices),
@@ -216,7 +214,7 @@ def readable(value: Any, name: str = "", kind_of: str = "agreement") -> str:
         except ValueError:
             return value
     if name == "languages":
-        return _(LANGUAGE_NAMES[value]) if value in LANGUAGE_NAMES else str(value)
+        return language_name(str(value))
     if name == "size" and isinstance(value, int):
         return str(filesizeformat(value))
     return str(value)
