@@ -18,11 +18,11 @@ from django_countries import countries
 from accord.core.forms import DatePickerInput, ModelMultipleIdChoiceField, is_id
 from accord.core.memberships import institution_ids
 from accord.core.models import STAFF_ROLES, Membership, Role, User
+from accord.core.text import language_name
 from accord.institutions import selectors as institution_selectors
 from accord.institutions.forms import InstitutionMultipleChoiceField
 from accord.institutions.models import Institution
 
-from .labels import language_name
 from .models import Agreement, AgreementKind, AgreementParty, DocumentKind
 from .services import SIGNED_STATUSES, SIGNED_UPDATABLE_FIELDS
 

@@ -1,20 +1,9 @@
 """How the fields of an agreement and of what it holds are named to people."""
 
-from django.conf.global_settings import LANGUAGES
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from .models import Agreement, AgreementDocument, AgreementParty, Provision
-
-# The names of the languages an agreement is written in: Django's, and Chinese, which Django
-# names only as Simplified and as Traditional Chinese. Translated where they are shown.
-LANGUAGE_NAMES = {**dict(LANGUAGES), "zh": gettext_noop("Chinese")}
-
-
-def language_name(code: str) -> str:
-    """The language's name in the reader's language; the code itself for an unknown one."""
-    return _(LANGUAGE_NAMES[code]) if code in LANGUAGE_NAMES else code
 
 
 def field_labels() -> dict[str, str]:

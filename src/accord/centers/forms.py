@@ -25,7 +25,8 @@ from accord.institutions.models import Institution, Unit
 from .models import Facility, FacilityKind, OpeningHours
 from .services import CENTER_FIELDS, FACILITY_FIELDS, MAX_REPEAT_WEEKS
 
-DATETIME_INPUT = "%Y-%m-%dT%H:%M"
+# The moments the booking forms write and read: as their datetime-local inputs write them.
+DATETIME_INPUT = DateTimePickerInput.html_format
 
 
 def local_datetime_field(label: Any, **kwargs: Any) -> forms.DateTimeField:

@@ -26,14 +26,19 @@ class CountryCodeField(forms.CharField):
         return code
 
 
-class _PickerValueMixin:
-    """A value the browser's picker cannot hold (what was sent without one, such as
-    "31.02.2026") is not written back into the input: browsers would drop it, and the page
-    would not be valid HTML. The field shows empty, and its error says what was wrong."""
+class _PickerInputMixin:
+    """An input drawn by the browser's picker, written in the one format HTML gives it
+    (`html_format`). A value the picker cannot hold (what was sent without one, such as
+    "31.02.2026") is not written back: browsers would drop it, and the page would not be
+    valid HTML. The field shows empty, and its error says what was wrong."""
 
-    # The value's form in HTML (`pattern`), and a parse that refuses impossible ones.
+    html_format: str
+    # The forms that format takes (two digits apiece), and a parse refusing impossible ones.
     pattern: re.Pattern[str]
     parse: Callable[[str], Any]
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format=self.html_format)  # type: ignore[call-arg]
 
     def format_value(self, value: Any) -> str | None:
         formatted: str | None = super().format_value(value)  # type: ignore[misc]
@@ -48,37 +53,31 @@ class _PickerValueMixin:
         return formatted
 
 
-class DatePickerInput(_PickerValueMixin, forms.DateInput):
-    """`<input type="date">`, which browsers show as a date picker."""
+class DatePickerInput(_PickerInputMixin, forms.DateInput):
+    """`<input type="date">`."""
 
     input_type = "date"
+    html_format = "%Y-%m-%d"
     pattern = re.compile(r"\d{4}-\d{2}-\d{2}")
     parse = dt.date.fromisoformat
 
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
-
-class TimePickerInput(_PickerValueMixin, forms.TimeInput):
+class TimePickerInput(_PickerInputMixin, forms.TimeInput):
     """`<input type="time">`, hours and minutes."""
 
     input_type = "time"
+    html_format = "%H:%M"
     pattern = re.compile(r"\d{2}:\d{2}(:\d{2})?")
     parse = dt.time.fromisoformat
 
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%H:%M")
 
-
-class DateTimePickerInput(_PickerValueMixin, forms.DateTimeInput):
-    """`<input type="datetime-local">`, which browsers show as a date and time picker."""
+class DateTimePickerInput(_PickerInputMixin, forms.DateTimeInput):
+    """`<input type="datetime-local">`, to the minute."""
 
     input_type = "datetime-local"
+    html_format = "%Y-%m-%dT%H:%M"
     pattern = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
     parse = dt.datetime.fromisoformat
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
 def is_id(value: Any) -> bool:

@@ -1,6 +1,18 @@
 """Text in the several scripts and languages institutions are named in."""
 
-from django.utils.translation import get_language
+from django.conf.global_settings import LANGUAGES
+from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import gettext as _
+
+# The names of languages: Django's, and Chinese, which Django names only as Simplified and as
+# Traditional Chinese. Translated where they are shown.
+LANGUAGE_NAMES = {**dict(LANGUAGES), "zh": gettext_noop("Chinese")}
+
+
+def language_name(code: str) -> str:
+    """The language's name in the reader's language; the code itself for an unknown one."""
+    return _(LANGUAGE_NAMES[code]) if code in LANGUAGE_NAMES else code
+
 
 # Letters that Unicode does not decompose into a Latin base letter, so Django's slugify would
 # drop them: Polish, Nordic, German, Turkish and Azerbaijani letters, and the Cyrillic of

@@ -2,18 +2,11 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accord.analytics import charts, selectors
-
-
-def _language_name(code: str) -> str:
-    try:
-        return str(get_language_info(code)["name_translated"])
-    except KeyError:
-        return code
+from accord.core.text import language_name
 
 
 @require_GET
@@ -21,7 +14,7 @@ def institution_public_page(request: HttpRequest, slug: str) -> HttpResponse:
     profile = selectors.institution_public_profile(slug)
     institution = profile.institution
     other_names = [
-        (code, _language_name(code) if code else "", name)
+        (code, language_name(code) if code else "", name)
         for code, name in institution.other_names()
     ]
     website = institution.website

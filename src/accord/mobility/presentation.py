@@ -1,6 +1,5 @@
 """How mobilities read on the pages and in exports: status labels, history in words, CSV."""
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -8,13 +7,12 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accord.core.exports import csv_download, csv_lines
 from accord.core.models import AuditEvent
-from accord.core.timeline import Change, TimelineEntry
+from accord.core.timeline import Change, TimelineEntry, readable_day
 
 from .models import Funding, Mobility, MobilityKind, MobilityStatus, ObligationStatus, PersonKind
 
@@ -92,10 +90,7 @@ def _readable(value: Any, name: str) -> str:
     if name in CHOICES:
         return str(CHOICES[name].get(value, value))
     if isinstance(value, str) and name.endswith(("_date", "_on")):
-        try:
-            return date_format(dt.date.fromisoformat(value), _("j M Y"))
-        except ValueError:
-            return value
+        return readable_day(value)
     return str(value)
 
 

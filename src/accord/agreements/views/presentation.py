@@ -10,17 +10,17 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import dateformat
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from accord.core.models import AuditEvent
-from accord.core.timeline import Change, TimelineEntry
+from accord.core.text import language_name
+from accord.core.timeline import Change, TimelineEntry, readable_day
 
 from .. import selectors
 from ..forms import country_names
-from ..labels import field_labels, language_name
+from ..labels import field_labels
 from ..models import (
     Agreement,
     AgreementKind,
@@ -209,10 +209,7 @@ def readable(value: Any, name: str = "", kind_of: str = "agreement") -> str:
     if name == "kind":
         return str(_KINDS[kind_of].get(value, value))
     if name in DATE_FIELDS and isinstance(value, str):
-        try:
-            return date_format(dt.date.fromisoformat(value), _("j M Y"))
-        except ValueError:
-            return value
+        return readable_day(value)
     if name == "languages":
         return language_name(str(value))
     if name == "size" and isinstance(value, int):
