@@ -86,7 +86,7 @@ def test_an_end_before_the_start_is_refused(officer, institution, partner):
             valid_to=dt.date(2025, 12, 31),
         )
     assert error.value.message_dict == {
-        "valid_to": ["The agreement cannot end before it starts (2026-01-01)."]
+        "valid_to": ["The agreement cannot end before it starts (1 Jan 2026)."]
     }
     assert agreement_row_counts() == before
 

@@ -108,11 +108,26 @@ def test_parties_without_a_coordinator_or_email_are_skipped(institution, partner
 
 def test_the_reminder_is_written_in_the_coordinators_language(institution, partner):
     agreement = active_agreement(institution, partner, days_left=10, titles={"ru": "Меморандум"})
+    agreement.valid_to = dt.date(2027, 5, 4)
+    agreement.save()
     with_coordinators(agreement, language="ru")
 
-    services.expiry_reminders_send()
+    services.expiry_reminders_send(today=dt.date(2027, 4, 24))
 
-    assert "Меморандум" in mail.outbox[0].subject
+    assert mail.outbox[0].subject == "Срок действия соглашения «Меморандум» истекает 4 мая 2027 г."
+    assert "через 10 дн., 4 мая 2027 г." in mail.outbox[0].body
+
+
+def test_the_reminder_writes_the_end_date_as_a_reader_does(institution, partner):
+    agreement = active_agreement(institution, partner, days_left=10, title="Exchange")
+    agreement.valid_to = dt.date(2027, 5, 4)
+    agreement.save()
+    with_coordinators(agreement)
+
+    services.expiry_reminders_send(today=dt.date(2027, 4, 24))
+
+    assert mail.outbox[0].subject == "Agreement “Exchange” ends on May 4, 2027"
+    assert "ends in 10 days, on May 4, 2027." in mail.outbox[0].body
 
 
 def test_a_renewed_end_date_starts_the_reminders_afresh(institution, partner):

@@ -130,9 +130,9 @@ def test_an_end_before_the_start_is_refused_naming_the_field(officer_client, ins
 
     response = officer_client.post(CREATE, data)
 
-    assert_refused(response, "The agreement cannot end before it starts (2026-01-01).")
+    assert_refused(response, "The agreement cannot end before it starts (1 Jan 2026).")
     assert response.context["form"].errors["valid_to"] == [
-        "The agreement cannot end before it starts (2026-01-01)."
+        "The agreement cannot end before it starts (1 Jan 2026)."
     ]
     assert '<a href="#id_valid_to">Valid to</a>' in response.content.decode()
     assert agreement_row_counts() == before

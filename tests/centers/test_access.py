@@ -204,7 +204,8 @@ def test_booking_after_the_agreement_ends_is_refused():
     world.agreement.save()
     with pytest.raises(ValidationError) as error:
         request(world, world.guest, at(next_monday(weeks=2), 10))
-    assert "ends on" in error.value.messages[0]
+    # The end date written as the pages write it, not in the ISO form.
+    assert f"ends on {next_monday():%-d %b %Y}." in error.value.messages[0]
     assert request(world, world.guest, at(next_monday(), 10)).agreement == world.agreement
 
 

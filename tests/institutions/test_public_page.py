@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 
 from accord.agreements.models import AgreementStatus, ProvisionKind
@@ -258,3 +260,28 @@ def test_logged_in_visitors_see_the_same_public_page(client, institution, partne
 
     assert _titles(response) == ["Pub"]
     assert "Private one" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "period"),
+    [
+        ("en", "May 2025 – Jan 2030"),
+        ("ru", "Май 2025 – Январь 2030"),
+        ("pl", "maj 2025 – sty 2030"),
+    ],
+)
+def test_an_agreements_months_are_named_as_the_language_names_a_month_alone(
+    client, institution, partner, language, period
+):
+    # Without a day, Russian names May "май", not "мая" as in "4 мая 2025".
+    AgreementFactory(
+        parties=[institution, partner],
+        status="active",
+        is_public=True,
+        valid_from=dt.date(2025, 5, 4),
+        valid_to=dt.date(2030, 1, 31),
+    )
+
+    page = client.get(f"/p/{institution.slug}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert " ".join(period.split()) in " ".join(page.split())

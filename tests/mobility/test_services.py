@@ -460,6 +460,8 @@ def test_reminders_go_to_home_officers_once_per_threshold(settings, home_officer
     assert (first, again) == (1, 0)
     assert [message.to for message in mail.outbox] == [[home_officer.email]]
     assert "Bolashak" in mail.outbox[0].body
+    assert "returning by Jan. 21, 2027, in 20 days" in mail.outbox[0].body
+    assert mail.outbox[0].subject.endswith("falls due on Jan. 21, 2027")
     assert ObligationReminder.objects.get().days_before == 30
 
 

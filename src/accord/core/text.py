@@ -1,6 +1,9 @@
 """Text in the several scripts and languages institutions are named in."""
 
+import datetime as dt
+
 from django.conf.global_settings import LANGUAGES
+from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
@@ -12,6 +15,12 @@ LANGUAGE_NAMES = {**dict(LANGUAGES), "zh": gettext_noop("Chinese")}
 def language_name(code: str) -> str:
     """The language's name in the reader's language; the code itself for an unknown one."""
     return _(LANGUAGE_NAMES[code]) if code in LANGUAGE_NAMES else code
+
+
+def readable_date(day: dt.date) -> str:
+    """A day as the pages write one, "29 Dec 2026" in the reader's language: in a message
+    too, rather than the ISO form. (E-mails write Django's long date, "December 29, 2026".)"""
+    return date_format(day, _("j M Y"))
 
 
 # Letters that Unicode does not decompose into a Latin base letter, so Django's slugify would

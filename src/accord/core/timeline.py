@@ -4,10 +4,8 @@ happened to: an agreement, a mobility, a booking."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-
 from .models import AuditEvent
+from .text import readable_date
 
 
 @dataclass
@@ -31,6 +29,6 @@ def readable_day(value: str) -> str:
     """A day an audit event recorded (ISO), as the pages write one: "29 Dec 2026" in the
     reader's language; the text itself when it is no date."""
     try:
-        return date_format(dt.date.fromisoformat(value), _("j M Y"))
+        return readable_date(dt.date.fromisoformat(value))
     except ValueError:
         return value

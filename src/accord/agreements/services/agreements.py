@@ -12,6 +12,7 @@ from accord.centers.services import bookings_flag_for_ended_agreement
 from accord.core.audit import audit_record, diff, snapshot
 from accord.core.memberships import institution_ids
 from accord.core.models import Role, User
+from accord.core.text import readable_date
 from accord.institutions.models import Institution
 
 from ..models import Agreement, AgreementKind, AgreementParty, DocumentKind, Provision
@@ -138,7 +139,7 @@ def _check_period(valid_from: dt.date | None, valid_to: dt.date | None) -> None:
         raise ValidationError(
             {
                 "valid_to": _("The agreement cannot end before it starts (%(start)s).")
-                % {"start": valid_from.isoformat()}
+                % {"start": readable_date(valid_from)}
             }
         )
 

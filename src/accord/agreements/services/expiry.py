@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accord.centers.services import bookings_flag_for_ended_agreement
@@ -98,7 +99,7 @@ def _send_reminder(party: AgreementParty, agreement: Agreement, days_left: int) 
         title = agreement.title_in(translation.get_language() or "en")
         subject = _("Agreement “%(title)s” ends on %(date)s") % {
             "title": title,
-            "date": agreement.valid_to.isoformat(),
+            "date": date_format(agreement.valid_to),
         }
         body = _(
             "Dear %(name)s,\n\n"
@@ -111,7 +112,7 @@ def _send_reminder(party: AgreementParty, agreement: Agreement, days_left: int) 
             "title": title,
             "institution": party.institution.name_in(translation.get_language() or "en"),
             "days": days_left,
-            "date": agreement.valid_to.isoformat(),
+            "date": date_format(agreement.valid_to),
             "url": _agreement_url(agreement),
         }
     send_mail(subject, body, None, [coordinator.email])

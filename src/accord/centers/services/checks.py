@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.agreements.models import Provision
+from accord.core.text import readable_date
 
 from .. import access
 from ..models import (
@@ -156,7 +157,7 @@ def _choose_grant(
         if valid_to is not None and last_day > valid_to:
             shortfall.append(
                 _("The agreement “%(agreement)s” ends on %(date)s.")
-                % {"agreement": grant.agreement, "date": valid_to.isoformat()}
+                % {"agreement": grant.agreement, "date": readable_date(valid_to)}
             )
             continue
         if grant.hours_per_year is None:

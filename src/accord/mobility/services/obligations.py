@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accord.core.audit import audit_record
@@ -158,7 +159,7 @@ def _send_obligation_reminder(officer: User, obligation: ReturnObligation, days_
     with translation.override(officer.language or settings.LANGUAGE_CODE):
         subject = _("Return obligation of %(name)s falls due on %(date)s") % {
             "name": mobility.full_name,
-            "date": obligation.due_on.isoformat(),
+            "date": date_format(obligation.due_on),
         }
         body = _(
             "Dear %(officer)s,\n\n"
@@ -172,7 +173,7 @@ def _send_obligation_reminder(officer: User, obligation: ReturnObligation, days_
             "institution": mobility.home_institution.name,
             "programme": obligation.programme,
             "years": obligation.years_of_work,
-            "date": obligation.due_on.isoformat(),
+            "date": date_format(obligation.due_on),
             "days": days_left,
             "url": _mobility_url(mobility),
         }
