@@ -203,6 +203,20 @@ def test_agreement_list_is_in_russian(officer_client, two_agreements):
     assert "Memorandum of understanding" not in page
 
 
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("en", "Breadcrumb"), ("ru", "Навигационная цепочка"), ("pl", "Ścieżka nawigacyjna")],
+)
+def test_a_screen_reader_hears_the_breadcrumbs_named_in_the_readers_language(
+    officer_client, two_agreements, institution, language, label
+):
+    for path in (f"{AGREEMENTS}{two_agreements[0].pk}/", f"/p/{institution.slug}/"):
+        page = officer_client.get(path, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+        assert '<nav class="breadcrumb' in page
+        assert f'aria-label="{label}"' in page, path
+
+
 def test_agreement_list_is_in_kazakh(officer_client, two_agreements):
     page = officer_client.get(AGREEMENTS, HTTP_ACCEPT_LANGUAGE="kk").content.decode()
 
