@@ -6,8 +6,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accord.core.models import AuditEvent
-from accord.institutions.importer import DEFAULT_FILE, import_institutions, load_rows
+from accord.institutions.importer import (
+    DEFAULT_FILE,
+    SkippedRow,
+    import_institutions,
+    load_rows,
+)
 from accord.institutions.models import Institution
+from accord.institutions.services import institution_update
 from tests.factories import InstitutionFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,22 +85,141 @@ def test_running_the_same_import_again_changes_nothing():
     assert AuditEvent.objects.count() == events
 
 
-def test_changed_rows_update_the_existing_institution_matched_by_domain(staff_user):
+def test_a_changed_row_updates_the_institution_matched_by_domain(staff_user):
+    import_institutions(GOOD_ROWS[:1])
+    kaznu = Institution.objects.get(schac_code="kaznu.kz")
+    changed = row("Al-Farabi University", "kaznu.kz", web="https://www.kaznu.kz/")
+
+    report = import_institutions([changed], actor=staff_user)
+
+    assert (report.created, report.updated, report.unchanged, report.kept) == (0, 1, 0, 0)
+    kaznu.refresh_from_db()
+    assert (kaznu.name, kaznu.website) == ("Al-Farabi University", "https://www.kaznu.kz/")
+    assert kaznu.search_text == "al-farabi university"
+    event = AuditEvent.objects.get(action="institution.updated")
+    assert event.actor == staff_user
+    assert event.changes == {
+        "name": ["Al-Farabi Kazakh National University", "Al-Farabi University"],
+        "website": ["http://www.kaznu.kz/", "https://www.kaznu.kz/"],
+    }
+
+
+def test_an_edit_made_in_accord_survives_a_new_import(staff_user):
+    import_institutions(GOOD_ROWS[:1])
+    kaznu = Institution.objects.get(schac_code="kaznu.kz")
+    institution_update(actor=staff_user, institution=kaznu, name="KazNU", city="Almaty")
+    changed = row("Al-Farabi University", "kaznu.kz", web="https://www.kaznu.kz/")
+
+    report = import_institutions([changed])
+
+    assert (report.updated, report.unchanged, report.kept) == (1, 0, 1)
+    kaznu.refresh_from_db()
+    assert (kaznu.name, kaznu.city) == ("KazNU", "Almaty")
+    # The website was not edited here, so it follows the list.
+    assert kaznu.website == "https://www.kaznu.kz/"
+    update = AuditEvent.objects.filter(action="institution.updated").order_by("id").last()
+    assert update.changes == {"website": ["http://www.kaznu.kz/", "https://www.kaznu.kz/"]}
+
+    again = import_institutions([changed])
+
+    assert (again.updated, again.unchanged, again.kept) == (0, 1, 1)
+    kaznu.refresh_from_db()
+    assert kaznu.name == "KazNU"
+
+
+def test_a_website_emptied_in_accord_stays_empty(staff_user):
+    import_institutions(GOOD_ROWS[:1])
+    kaznu = Institution.objects.get(schac_code="kaznu.kz")
+    institution_update(actor=staff_user, institution=kaznu, website="")
+
+    report = import_institutions(GOOD_ROWS[:1])
+
+    assert (report.updated, report.unchanged, report.kept) == (0, 1, 1)
+    kaznu.refresh_from_db()
+    assert kaznu.website == ""
+
+
+def test_an_institution_made_by_hand_keeps_its_values_and_gets_what_it_lacks(staff_user):
     existing = InstitutionFactory(
-        name="KazNU", schac_code="kaznu.kz", country="KZ", names={"ru": "КазНУ"}, city="Almaty"
+        name="KazNU", schac_code="kaznu.kz", country="KZ", names={"ru": "КазНУ"}, website=""
     )
 
     report = import_institutions(GOOD_ROWS[:1], actor=staff_user)
 
-    assert (report.created, report.updated) == (0, 1)
+    assert (report.created, report.updated, report.kept) == (0, 1, 1)
     existing.refresh_from_db()
-    assert existing.name == "Al-Farabi Kazakh National University"
+    assert (existing.name, existing.names) == ("KazNU", {"ru": "КазНУ"})
     assert existing.website == "http://www.kaznu.kz/"
-    assert (existing.city, existing.names) == ("Almaty", {"ru": "КазНУ"})
-    assert existing.search_text == "al-farabi kazakh national university казну"
-    event = AuditEvent.objects.get(action="institution.updated")
-    assert event.actor == staff_user
-    assert event.changes["name"] == ["KazNU", "Al-Farabi Kazakh National University"]
+    assert AuditEvent.objects.get(action="institution.updated").changes == {
+        "website": ["", "http://www.kaznu.kz/"]
+    }
+    assert existing.imported == {
+        "name": "Al-Farabi Kazakh National University",
+        "country": "KZ",
+        "website": "http://www.kaznu.kz/",
+    }
+
+
+def test_a_university_listed_under_its_students_domain_first_takes_its_own_domain():
+    listed = row("Wroclaw Akademia Biznesu", None, country="PL")
+    listed["domains"] = ["student.wab.edu.pl", "wab.edu.pl"]
+    other = row("Liège", None, country="BE")
+    other["domains"] = ["student.uliege.be", "helpnet.uliege.be", "uliege.be"]
+    unrelated = row("Kharkiv", None, country="UA")
+    unrelated["domains"] = ["karazin.ua", "univer.kharkov.ua"]
+
+    import_institutions([listed, other, unrelated])
+
+    assert sorted(Institution.objects.values_list("schac_code", flat=True)) == [
+        "karazin.ua",
+        "uliege.be",
+        "wab.edu.pl",
+    ]
+
+
+def test_an_institution_imported_under_its_students_domain_is_still_found():
+    student_domain = row("Wroclaw Akademia Biznesu", "student.wab.edu.pl", country="PL")
+    import_institutions([student_domain])
+    both = row("Wroclaw Akademia Biznesu", None, country="PL")
+    both["domains"] = ["student.wab.edu.pl", "wab.edu.pl"]
+
+    report = import_institutions([both, student_domain])
+
+    assert (report.created, report.unchanged) == (0, 1)
+    assert report.skipped == [
+        SkippedRow(2, "Wroclaw Akademia Biznesu", "an earlier row names the same institution")
+    ]
+    # Its code stays: partners may know the institution by it.
+    assert list(Institution.objects.values_list("schac_code", flat=True)) == ["student.wab.edu.pl"]
+
+
+def test_the_migration_records_what_earlier_imports_gave():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("accord.institutions.migrations.0004_institution_imported")
+    import_institutions(GOOD_ROWS[:2])
+    Institution.objects.update(imported={})
+    kaznu = Institution.objects.get(schac_code="kaznu.kz")
+    Institution.objects.filter(pk=kaznu.pk).update(name="KazNU")
+    made_by_hand = InstitutionFactory(schac_code="hand.example.edu")
+
+    migration.record_what_the_list_gave(apps, None)
+
+    assert Institution.objects.get(pk=kaznu.pk).imported == {
+        "name": "Al-Farabi Kazakh National University",
+        "country": "KZ",
+        "website": "http://www.kaznu.kz/",
+    }
+    assert Institution.objects.get(schac_code="au.edu.az").imported["website"] == (
+        "https://www.example.edu/"
+    )
+    made_by_hand.refresh_from_db()
+    assert made_by_hand.imported == {}
+    # KazNU's name was edited: a new import keeps it.
+    assert import_institutions(GOOD_ROWS[:1]).kept == 1
+    assert Institution.objects.get(pk=kaznu.pk).name == "KazNU"
 
 
 def test_bad_rows_are_reported_by_number_and_reason_and_not_imported():
@@ -143,7 +268,11 @@ def test_command_prints_skipped_rows_and_counts(tmp_path):
     assert stderr == ""  # no progress bar when stderr is not a terminal
 
     stdout, _ = run("institutions", path)
-    assert "5 rows: 0 created, 0 updated, 4 unchanged, 1 skipped" in stdout
+    assert "5 rows: 0 created, 0 updated, 4 unchanged, 1 skipped (" in stdout
+
+    Institution.objects.filter(schac_code="kaznu.kz").update(name="KazNU")
+    stdout, _ = run("institutions", path)
+    assert "0 updated, 4 unchanged, 1 skipped, 1 kept edits made in Accord (" in stdout
 
 
 def test_command_draws_the_progress_bar_when_forced(tmp_path):

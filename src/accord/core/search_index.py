@@ -65,7 +65,20 @@ def fts_index(app_label: str, model_name: str) -> migrations.RunPython:
     The table holds no copy of the text (`content=` the model's table). Its tokenizer is
     case-sensitive: `search_text` and the terms are lower-cased already, so that a phrase
     matches exactly the rows `LIKE '%term%'` does."""
+    create, drop = _fts_create_and_drop(app_label, model_name)
+    return migrations.RunPython(create, drop, elidable=False)
 
+
+def without_fts_index(app_label: str, model_name: str) -> migrations.RunPython:
+    """`fts_index` reversed: drops the FTS5 table and its triggers (and, reversed, creates
+    them). SQLite adds most columns by copying the model's table into a new one, which
+    leaves the triggers behind: a migration that alters the table drops the index first
+    and ends with `fts_index`, which builds it again from the rows."""
+    create, drop = _fts_create_and_drop(app_label, model_name)
+    return migrations.RunPython(drop, create, elidable=False)
+
+
+def _fts_create_and_drop(app_label: str, model_name: str):  # type: ignore[no-untyped-def]
     def create(apps, schema_editor):  # type: ignore[no-untyped-def]
         if schema_editor.connection.vendor != "sqlite" or not sqlite_has_trigram_fts():
             return
@@ -98,7 +111,7 @@ def fts_index(app_label: str, model_name: str) -> migrations.RunPython:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {quote(fts + suffix)}")
         schema_editor.execute(f"DROP TABLE IF EXISTS {quote(fts)}")
 
-    return migrations.RunPython(create, drop, elidable=False)
+    return create, drop
 
 
 def fts_usable(vendor: str, term: str) -> bool:

@@ -1,10 +1,17 @@
 """Seeding the register from the World Universities and Domains list (data/ in the package).
 
 The file is a JSON list of {"name", "domains", "web_pages", "alpha_two_code", "country",
-"state-province"}. An institution is matched by its domain: the SCHAC code is the first domain,
-lower-cased. Rows are checked first; bad rows are reported with their number and reason and
-left out; the good ones are written in one transaction, new institutions in batches. Running
-the same file again changes nothing.
+"state-province"}. An institution is matched by its domain: the SCHAC code is the row's first
+domain, lower-cased, or the domain it lies under when the row also lists that one
+("student.wab.edu.pl" and "wab.edu.pl" give "wab.edu.pl"). Rows are checked first; bad rows
+are reported with their number and reason and left out; the good ones are written in one
+transaction, new institutions in batches. Running the same file again changes nothing.
+
+The list does not undo what people do in Accord. Each institution keeps what the list last
+gave for its name, country and website (`Institution.imported`); an import changes a field
+only while it still holds that value, and otherwise keeps the edit (emptying a field is one)
+and counts the institution as `kept`. An institution created by hand has no such record: the
+list only fills in what it leaves empty.
 """
 
 import json
@@ -53,6 +60,8 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Institutions where the list differs from an edit made in Accord, which was kept.
+    kept: int = 0
     skipped: list[SkippedRow] = field(default_factory=list)
 
 
@@ -63,6 +72,14 @@ class _Row:
     country: str
     schac_code: str
     website: str
+    # All of the row's domains, lower-cased: an institution imported before under another
+    # of them is still this one.
+    domains: tuple[str, ...] = ()
+
+    @property
+    def given(self) -> dict[str, str]:
+        """What the list gives for the fields it keeps up to date."""
+        return {name: getattr(self, name) for name in IMPORTED_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,23 @@ class _Existing:
     names: dict[str, str]
     country: str
     website: str
+    imported: dict[str, str]
+
+    def merged(self, row: _Row) -> tuple[dict[str, list[str]], bool]:
+        """The fields the row changes ({name: [before, after]}), and whether it leaves out
+        one that was edited in Accord. A field takes the row's value when it still holds
+        what the list gave last time, or, never given by the list, is empty."""
+        changes, kept = {}, False
+        for name in IMPORTED_FIELDS:
+            current, listed = getattr(self, name), getattr(row, name)
+            if current == listed:
+                continue
+            given = self.imported.get(name)
+            if current == given or (given is None and not current):
+                changes[name] = [current, listed]
+            else:
+                kept = True
+        return changes, kept
 
 
 def load_rows(path: Path | str) -> list[Any]:
@@ -108,7 +142,8 @@ def _check_row(number: int, raw: Any, known_countries: set[str]) -> _Row | Skipp
     domains = raw.get("domains")
     if not isinstance(domains, list) or not domains or not str(domains[0]).strip():
         return SkippedRow(number, name, "no domain")
-    schac_code = normalize_schac_code(str(domains[0]))
+    all_domains = tuple(normalize_schac_code(str(domain)) for domain in domains)
+    schac_code = _main_domain(all_domains)
     try:
         validate_schac_code(schac_code)
     except ValidationError as error:
@@ -122,7 +157,15 @@ def _check_row(number: int, raw: Any, known_countries: set[str]) -> _Row | Skipp
                 raise ValidationError("too long")
         except ValidationError:
             return SkippedRow(number, name, f"invalid web page “{website[:100]}”")
-    return _Row(number, name, country, schac_code, website)
+    return _Row(number, name, country, schac_code, website, all_domains)
+
+
+def _main_domain(domains: tuple[str, ...]) -> str:
+    """The first domain, or the shortest of the others it lies under: the list names some
+    universities by their students' mail domain first."""
+    first = domains[0]
+    parents = [domain for domain in domains[1:] if domain and first.endswith(f".{domain}")]
+    return min(parents, key=len) if parents else first
 
 
 def import_institutions(
@@ -161,35 +204,48 @@ def import_institutions(
 
     with transaction.atomic():
         existing = {
-            schac_code: _Existing(pk, name, names, country, website)
-            for pk, schac_code, name, names, country, website in Institution.objects.filter(
-                schac_code__isnull=False
-            ).values_list("pk", "schac_code", "name", "names", "country", "website")
+            schac_code: _Existing(pk, name, names, country, website, imported)
+            for pk, schac_code, name, names, country, website, imported in (
+                Institution.objects.filter(schac_code__isnull=False).values_list(
+                    "pk", "schac_code", "name", "names", "country", "website", "imported"
+                )
+            )
         }
         to_create: list[_Row] = []
         to_update: list[tuple[Institution, dict[str, list[Any]]]] = []
+        matched: set[int] = set()
         for row in good:
-            found = existing.get(row.schac_code)
+            found = existing.get(row.schac_code) or next(
+                (existing[domain] for domain in row.domains if domain in existing), None
+            )
             if found is None:
                 to_create.append(row)
                 continue
-            changes = {
-                name: [getattr(found, name), getattr(row, name)]
-                for name in IMPORTED_FIELDS
-                if getattr(found, name) != getattr(row, name)
-            }
-            if changes:
-                to_update.append((_updated_institution(found, row), changes))
+            if found.pk in matched:
+                report.skipped.append(
+                    SkippedRow(row.number, row.name, "an earlier row names the same institution")
+                )
+                continue
+            matched.add(found.pk)
+            changes, kept = found.merged(row)
+            report.kept += kept
+            if changes or found.imported != row.given:
+                # Written also when only what the list gives changed: the next import
+                # compares with it.
+                to_update.append((_updated_institution(found, row, changes), changes))
             else:
                 report.unchanged += 1
         advance(report.unchanged)
 
         for batch in _batches(to_update, BATCH_SIZE):
             Institution.objects.bulk_update(
-                [institution for institution, _ in batch], [*IMPORTED_FIELDS, "search_text"]
+                [institution for institution, _ in batch],
+                [*IMPORTED_FIELDS, "search_text", "imported"],
             )
-            _audit(batch, actor=actor, action="institution.updated")
-            report.updated += len(batch)
+            changed = [(institution, changes) for institution, changes in batch if changes]
+            _audit(changed, actor=actor, action="institution.updated")
+            report.updated += len(changed)
+            report.unchanged += len(batch) - len(changed)
             advance(len(batch))
 
         taken = set(Institution.objects.values_list("slug", flat=True)) | RESERVED_SLUGS
@@ -210,11 +266,14 @@ def import_institutions(
     return report
 
 
-def _updated_institution(found: "_Existing", row: _Row) -> Institution:
-    """The existing institution with the imported fields set, ready for bulk_update."""
-    institution = Institution(
-        pk=found.pk, name=row.name, names=found.names, country=row.country, website=row.website
-    )
+def _updated_institution(found: _Existing, row: _Row, changes: dict[str, list[str]]) -> Institution:
+    """The existing institution with the row's `changes` and what the list gives recorded,
+    ready for bulk_update."""
+    values = {
+        name: changes[name][1] if name in changes else getattr(found, name)
+        for name in IMPORTED_FIELDS
+    }
+    institution = Institution(pk=found.pk, names=found.names, imported=row.given, **values)
     institution.search_text = institution.compute_search_text()
     return institution
 
@@ -230,6 +289,7 @@ def _new_institution(row: _Row, taken: set[str]) -> Institution:
         country=row.country,
         website=row.website,
         schac_code=row.schac_code,
+        imported=row.given,
     )
     institution.search_text = institution.compute_search_text()
     return institution

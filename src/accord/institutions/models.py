@@ -68,6 +68,10 @@ class Institution(NamedInLanguages, models.Model):
         },
         help_text=_("The institution's internet domain, as Erasmus Without Paper uses it."),
     )
+    # What the world universities list last gave for the institution: {"name", "country",
+    # "website"}. A later import changes a field only while it still holds that value, so an
+    # edit made in Accord survives it (institutions/importer.py). Empty when never imported.
+    imported = models.JSONField(default=dict, blank=True, editable=False)
     erasmus_code = models.CharField(
         _("Erasmus code"),
         max_length=20,

@@ -46,7 +46,8 @@ class Command(BaseCommand):
             report = world_universities_import()
             self.stdout.write(
                 f"World universities: {report.created} added, {report.updated} updated, "
-                f"{report.unchanged} unchanged, {len(report.skipped)} rows skipped "
+                f"{report.unchanged} unchanged, {report.kept} kept edits made in Accord, "
+                f"{len(report.skipped)} rows skipped "
                 f"({time.perf_counter() - started:.1f} s)."
             )
         if options["print_logins"]:

@@ -13,7 +13,8 @@ class Command(BaseCommand):
     help = (
         "Import reference data. `import institutions [FILE]` loads the World Universities and "
         "Domains JSON (the copy shipped with Accord when FILE is left out) into the "
-        "institutions register; re-running it changes only what changed in the file. "
+        "institutions register; re-running it changes only what changed in the file, and "
+        "keeps the names, countries and websites edited in Accord since. "
         "`import mobility FILE --institution SLUG` imports a CSV or XLSX of mobilities "
         "(docs/mobility-import.md) for that home institution: all rows or, if any is bad, none."
     )
@@ -72,9 +73,10 @@ class Command(BaseCommand):
         for skipped in report.skipped:
             name = f" ({skipped.name})" if skipped.name else ""
             self.stdout.write(f"row {skipped.row}{name}: skipped, {skipped.reason}")
+        kept = f", {report.kept} kept edits made in Accord" if report.kept else ""
         summary = (
             f"{report.total} rows: {report.created} created, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {len(report.skipped)} skipped "
+            f"{report.unchanged} unchanged, {len(report.skipped)} skipped{kept} "
             f"({seconds:.1f} s)."
         )
         if options["dry_run"]:
