@@ -60,6 +60,27 @@ def test_admin_sees_members_pending_invitations_and_the_invite_form(
     assert "Revoke" in page
 
 
+def test_a_person_with_several_roles_is_listed_once_with_each_role_revocable(
+    admin_client, kaznu, institution_admin
+):
+    person = MembershipFactory(
+        institution=kaznu, role="officer", user__first_name="Olzhas", user__last_name="Ormanov"
+    ).user
+    second = MembershipFactory(institution=kaznu, role="reviewer", user=person)
+
+    response = admin_client.get(members_url(kaznu))
+
+    members = response.context["members"]
+    assert [m.user for m in members].count(person) == 1
+    olzhas = next(m for m in members if m.user == person)
+    assert [m.role for m in olzhas.memberships] == ["officer", "reviewer"]
+    page = response.content.decode()
+    assert page.count("Olzhas Ormanov</td>") + page.count("Olzhas Ormanov<br>") == 1
+    assert f"/members/{second.pk}/revoke/" in page
+    assert "Revoke the role Reviewer of Olzhas Ormanov" in page
+    assert "Revoke the role International officer of Olzhas Ormanov" in page
+
+
 def test_member_who_is_not_admin_sees_members_but_cannot_manage(client, kaznu, officer):
     client.force_login(officer)
 

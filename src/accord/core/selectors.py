@@ -1,5 +1,8 @@
 """Every read of people, roles, invitations and API tokens that a page or the API shows."""
 
+from dataclasses import dataclass
+from itertools import groupby
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -27,6 +30,22 @@ def members_visible_to(user: User, institution: Institution) -> QuerySet[Members
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user__username", "role")
     )
+
+
+@dataclass
+class Member:
+    """A person with the roles they hold at one institution, oldest first."""
+
+    user: User
+    memberships: list[Membership]
+
+
+def members_by_person(memberships: QuerySet[Membership]) -> list[Member]:
+    """`members_visible_to`'s roles, one entry per person, in the same order."""
+    return [
+        Member(user=group[0].user, memberships=sorted(group, key=lambda m: (m.created_at, m.pk)))
+        for group in (list(roles) for _, roles in groupby(memberships, key=lambda m: m.user_id))
+    ]
 
 
 def invitations_visible_to(user: User, institution: Institution) -> QuerySet[Invitation]:
