@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from accord.core.forms import NAME_LANGUAGES, ModelMultipleIdChoiceField, NamesInLanguagesMixin
@@ -288,7 +289,7 @@ class UnitForm(NamesInLanguagesMixin, forms.Form):
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("a person's", "Name"), max_length=200)
     position = forms.CharField(label=_("Position"), max_length=200, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
