@@ -3,7 +3,8 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from accord.core import services
 from accord.core.models import AuditEvent, Invitation, Membership, User
@@ -155,6 +156,36 @@ def test_admin_invites_by_email_and_the_mail_carries_the_link(
     event = AuditEvent.objects.get(action="invitation.created")
     assert event.target_id == str(kaznu.pk)
     assert event.changes == {"email": "Farid@science.az", "role": "researcher"}
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", "The link works until {}. If"),
+        ("ru", "Ссылка действует до {}. Если"),
+        ("kk", "Сілтеме {} дейін жарамды."),
+        ("az", "Keçid {} tarixinə qədər etibarlıdır."),
+        ("pl", "Link działa do {}. Jeśli"),
+    ],
+)
+def test_the_invitation_writes_its_expiry_date_in_the_inviters_language(
+    admin_client, kaznu, institution_admin, django_capture_on_commit_callbacks, language, sentence
+):
+    # Django's Russian long date ends in "г.": at the end of a sentence it read "г..".
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_in = {"HTTP_ACCEPT_LANGUAGE": language}
+        admin_client.post(
+            f"/accounts/institutions/{kaznu.slug}/members/invite/",
+            {"email": "farid@science.az", "role": "researcher"},
+            **invite_in,
+        )
+
+    body = mail.outbox[0].body
+    expires = Invitation.objects.get().expires_at
+    with translation.override(language):
+        written = date_format(timezone.localtime(expires))
+    assert sentence.format(written) in body
+    assert ".." not in body
 
 
 def test_non_admin_invite_is_forbidden_and_creates_nothing(
