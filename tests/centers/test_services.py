@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.utils import translation
 from django.utils.formats import date_format
 
 from accord.agreements.models import AgreementStatus
@@ -286,10 +287,23 @@ def test_mail_goes_out_in_the_recipients_language(django_capture_on_commit_callb
     world = build_world()
     world.guest.language = "ru"
     world.guest.save()
+    ResearchCenter.objects.filter(pk=world.center.pk).update(
+        names={"ru": "Центр истории и культуры Азербайджана"}
+    )
+    world.agreement.titles = {"ru": "Меморандум КазНУ и НАНА"}
+    world.agreement.save()
     booking = request(world, world.guest, at(next_monday(), 10))
     with django_capture_on_commit_callbacks(execute=True):
         services.booking_approve(actor=world.manager, booking=booking)
-    assert [m.to for m in mail.outbox if world.guest.email in m.to]
+
+    (message,) = [m for m in mail.outbox if world.guest.email in m.to]
+    with translation.override("ru"):
+        day = date_format(next_monday(), "DATE_FORMAT")
+    assert message.subject == (
+        "Бронирование подтверждено: Manuscript scanner "
+        f"(Центр истории и культуры Азербайджана), {day} 10:00-11:00"
+    )
+    assert "В рамках соглашения: Меморандум КазНУ и НАНА" in message.body
 
 
 def test_cancelling_someone_elses_booking_is_refused():

@@ -90,11 +90,13 @@ MESSAGES = {
 def _send(recipient: User, booking: Booking, event: str, reason: str, note: str) -> None:
     subject_text, line_text = MESSAGES[event]
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        # Names and titles in the recipient's language, where one is given.
+        facility = booking.facility
         values = {
-            "facility": f"{booking.facility.name} ({booking.facility.center.name})",
+            "facility": f"{facility.display_name} ({facility.center.display_name})",
             "when": _when(booking),
             "person": booking.requester.get_full_name() or booking.requester.username,
-            "institution": booking.institution.name,
+            "institution": booking.institution.display_name,
         }
         subject = subject_text() % values
         lines = [
@@ -105,7 +107,8 @@ def _send(recipient: User, booking: Booking, event: str, reason: str, note: str)
         if booking.purpose:
             lines.append(_("Purpose: %(purpose)s") % {"purpose": booking.purpose})
         if booking.agreement_id:
-            lines.append(_("Under the agreement: %(title)s") % {"title": booking.agreement})
+            title = booking.agreement.display_title if booking.agreement else ""
+            lines.append(_("Under the agreement: %(title)s") % {"title": title})
         if reason:
             lines.append(_("Reason: %(reason)s") % {"reason": reason})
         if note:

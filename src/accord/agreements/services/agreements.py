@@ -171,7 +171,7 @@ def _clean_institutions(institutions: Sequence[Institution]) -> list[Institution
         raise ValidationError(
             {
                 "institutions": _("%(name)s is named more than once; each party appears once.")
-                % {"name": repeated.name}
+                % {"name": repeated.display_name}
             }
         )
     if len(ids) < 2:

@@ -45,7 +45,10 @@ def party_add(*, actor: User, agreement: Agreement, institution: Institution) ->
         _require_party_changes_allowed(current)
         if current.parties.filter(institution=institution).exists():
             raise ValidationError(
-                {"institution": _("%(name)s is already a party.") % {"name": institution.name}}
+                {
+                    "institution": _("%(name)s is already a party.")
+                    % {"name": institution.display_name}
+                }
             )
         party = AgreementParty.objects.create(agreement=current, institution=institution)
         _record_change(
@@ -140,7 +143,7 @@ def party_set_coordinator(
         raise ValidationError(
             {
                 "coordinator": _("%(user)s is not a member of %(institution)s.")
-                % {"user": coordinator, "institution": party.institution.name}
+                % {"user": coordinator, "institution": party.institution.display_name}
             }
         )
     with transaction.atomic():

@@ -77,7 +77,7 @@ def booking_request(
                 "Only members of %(institution)s and of partners under an active agreement "
                 "that opens this center may book it."
             )
-            % {"institution": facility.center.institution.name}
+            % {"institution": facility.center.institution.display_name}
         )
     if (
         facility.requires_training

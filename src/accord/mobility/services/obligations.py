@@ -170,7 +170,7 @@ def _send_obligation_reminder(officer: User, obligation: ReturnObligation, days_
         ) % {
             "officer": officer.get_full_name() or officer.username,
             "name": mobility.full_name,
-            "institution": mobility.home_institution.name,
+            "institution": mobility.home_institution.display_name,
             "programme": obligation.programme,
             "years": obligation.years_of_work,
             "date": date_format(obligation.due_on),
