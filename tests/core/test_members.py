@@ -188,6 +188,24 @@ def test_the_invitation_writes_its_expiry_date_in_the_inviters_language(
     assert ".." not in body
 
 
+def test_the_invitation_names_the_institution_in_the_inviters_language(
+    admin_client, kaznu, institution_admin, django_capture_on_commit_callbacks
+):
+    kaznu.names = {"ru": "Казахский национальный университет имени аль-Фараби"}
+    kaznu.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            f"/accounts/institutions/{kaznu.slug}/members/invite/",
+            {"email": "farid@science.az", "role": "researcher"},
+            HTTP_ACCEPT_LANGUAGE="ru",
+        )
+
+    message = mail.outbox[0]
+    assert "Казахский национальный университет имени аль-Фараби" in message.subject
+    assert "Казахский национальный университет имени аль-Фараби" in message.body
+
+
 def test_non_admin_invite_is_forbidden_and_creates_nothing(
     client, kaznu, officer, django_capture_on_commit_callbacks
 ):
