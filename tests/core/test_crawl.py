@@ -11,7 +11,9 @@ from django.urls import reverse
 
 from accord.agreements.models import Agreement, AgreementStatus, ProvisionKind
 from accord.centers.models import Facility
+from accord.core import services
 from accord.core.models import User
+from accord.institutions.models import Institution
 from tests.html_checker import html_errors
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +126,76 @@ def test_a_form_sent_back_with_its_errors_is_valid_html(
     html = response.content.decode()
     assert 'class="errorlist' in html or "error" in html
     assert html_errors({url: html}, tmp_path) == []
+
+
+def test_pages_reached_only_by_a_form_or_an_emailed_link_are_valid_html(demo, tmp_path):
+    """What no link leads to: forms sent with bad input, the page showing a new API token
+    once, and the pages behind the links of invitation and password-reset e-mails."""
+    anonymous = Client()
+    officer = Client()
+    officer.force_login(User.objects.get(username="kaznu-officer"))
+    researcher = Client()
+    researcher.force_login(User.objects.get(username="anas-researcher"))
+    _, token = services.invitation_create(
+        actor=User.objects.get(username="kaznu-officer"),
+        institution=Institution.objects.get(slug=KAZNU),
+        email="new.colleague@example.org",
+        role="researcher",
+    )
+    facility = Facility.objects.filter(center__institution__slug=KAZNU).first()
+    assert facility is not None
+    invite = f"/accounts/institutions/{KAZNU}/members/invite/"
+    asked = {
+        "login, wrong password": (
+            anonymous.post("/accounts/login/", {"username": "admin", "password": "wrong"}),
+            200,
+        ),
+        "password reset, bad e-mail": (
+            anonymous.post("/accounts/password_reset/", {"email": "not-an-e-mail"}),
+            200,
+        ),
+        "password reset link, expired": (anonymous.get("/accounts/reset/MQ/bad-token/"), 200),
+        "invitation link, unknown": (anonymous.get("/accounts/invitations/nothing/"), 404),
+        "invitation link, sign-up with errors": (
+            anonymous.post(f"/accounts/invitations/{token}/", {"username": "", "password": "1"}),
+            400,
+        ),
+        "new API token, shown once": (
+            officer.post("/accounts/profile/tokens/", {"name": "Reports"}),
+            200,
+        ),
+        "profile, bad e-mail": (officer.post("/accounts/profile/", {"email": "bad"}), 400),
+        "invitation, bad e-mail": (
+            officer.post(invite, {"email": "bad", "role": "researcher"}),
+            400,
+        ),
+        "unit without a name": (officer.post(f"/institutions/{KAZNU}/units/add/", {}), 200),
+        "contact with a bad e-mail": (
+            officer.post(f"/institutions/{KAZNU}/contacts/add/", {"email": "bad"}),
+            200,
+        ),
+        "mobility provision, unknown codes": (
+            officer.post(
+                "/agreements/1/provisions/add/",
+                {"kind": "mobility", "isced_codes": "9999", "eqf_levels": "9"},
+            ),
+            200,
+        ),
+        "booking, unreadable time": (
+            researcher.post(f"/centers/facilities/{facility.pk}/book/", {"starts_at": "soon"}),
+            200,
+        ),
+        "closed period without dates": (
+            officer.post(f"/centers/facilities/{facility.pk}/blackouts/", {"reason": ""}),
+            200,
+        ),
+    }
+
+    statuses = {what: response.status_code for what, (response, _) in asked.items()}
+    assert statuses == {what: status for what, (_, status) in asked.items()}
+    pages = {what: response.content.decode() for what, (response, _) in asked.items()}
+    assert 'value="acc_' in pages["new API token, shown once"]
+    assert html_errors(pages, tmp_path) == []
 
 
 # A fragment htmx swaps into a page, checked inside a page of its own (and inside the element
