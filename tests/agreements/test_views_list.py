@@ -278,6 +278,23 @@ def test_ordering_alone_is_not_a_filter(officer_client, ending_in_turn):
     assert ">Clear</a>" not in content
 
 
+def test_clearing_the_filters_keeps_the_order(officer_client, ending_in_turn):
+    ordered = officer_client.get(LIST, {"sort": "ending", "status": "draft"}).content.decode()
+    newest = officer_client.get(LIST, {"status": "draft"}).content.decode()
+    nothing = officer_client.get(LIST, {"sort": "ending", "kind": "joint_degree"})
+
+    assert f'<a href="{LIST}?sort=ending" class="secondary">Clear</a>' in ordered
+    assert f'<a href="{LIST}" class="secondary">Clear</a>' in newest
+    assert f'<a href="{LIST}?sort=ending">Show all agreements</a>' in nothing.content.decode()
+
+
+def test_what_is_not_a_filter_does_not_count_as_one(officer_client, ending_in_turn):
+    content = officer_client.get(LIST, {"page": "1", "utm_source": "newsletter"})
+
+    assert "3 agreements" in content.content.decode()
+    assert ">Clear</a>" not in content.content.decode()
+
+
 def test_an_unknown_order_is_named_and_the_list_stays_newest_first(officer_client, ending_in_turn):
     response = officer_client.get(LIST, {"sort": "cheapest"})
 

@@ -205,6 +205,18 @@ class AgreementFilterForm(forms.Form):
         return not (valid and self.cleaned_data.get("scope") == SCOPE_ALL)
 
     @property
+    def narrows(self) -> bool:
+        """Whether any filter was given. The order shows the same agreements, and anything
+        that is not one of the form's fields (the page number) is no filter."""
+        return self.is_bound and any(self.data.get(name) for name in self.fields if name != "sort")
+
+    @property
+    def order_only(self) -> dict[str, str]:
+        """The query that lists every agreement in the order asked for: what "Clear" keeps."""
+        order = self.sort_order
+        return {} if order == SORT_NEWEST else {"sort": order}
+
+    @property
     def sort_order(self) -> str:
         """The order the list is in: the one asked for when valid (whatever the other
         filters), otherwise newest first."""

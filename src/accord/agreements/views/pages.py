@@ -1,6 +1,7 @@
 """The register of agreements, its exports, and the forms that create and edit one."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -48,10 +49,8 @@ def agreement_list(request: AuthenticatedRequest) -> HttpResponse:
             "filter_form": filter_form,
             "page": page,
             "rows": list_rows(page.object_list),
-            # Paging and ordering show the same agreements: only the filters narrow them.
-            "filtered": any(
-                value for key, value in request.GET.items() if key not in ("page", "sort")
-            ),
+            "filtered": filter_form.narrows,
+            "unfiltered_url": _with_query(reverse("agreements:list"), filter_form.order_only),
             "may_add": request.user.has_perm("agreements.add_agreement"),
             "may_export": request.user.has_perm("agreements.export_agreements"),
         },
@@ -68,6 +67,10 @@ def agreement_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBas
     if fmt == "xlsx":
         return exports.xlsx_response(agreements)
     return exports.csv_response(agreements)
+
+
+def _with_query(path: str, query: dict[str, str]) -> str:
+    return f"{path}?{urlencode(query)}" if query else path
 
 
 def _chosen_ids(values: list[str]) -> list[int]:
