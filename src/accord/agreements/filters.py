@@ -14,7 +14,7 @@ from django.db.models import BooleanField, F, Func, OrderBy, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accord.core.forms import CountryCodeField
+from accord.core.forms import CountryCodeField, ListFilterForm
 from accord.core.search_index import fts_matches, fts_usable
 from accord.institutions.forms import InstitutionKeyField
 from accord.institutions.models import Institution
@@ -127,9 +127,11 @@ def search_condition(term: str, using: str = DEFAULT_DB_ALIAS, *, indexed: bool 
     return Q(search_text__contains=term) | Q(pk__in=by_party)
 
 
-class AgreementFilterForm(forms.Form):
+class AgreementFilterForm(ListFilterForm):
     """Bound to request.GET; `filter(queryset)` applies whatever was given and valid, and
     puts the agreements in the order asked for."""
+
+    ordering_fields = ("sort",)
 
     search = forms.CharField(
         label=_("Search"),
@@ -203,12 +205,6 @@ class AgreementFilterForm(forms.Form):
         """Whether to list only the agreements of the user's own institutions."""
         valid = self.is_bound and self.is_valid()
         return not (valid and self.cleaned_data.get("scope") == SCOPE_ALL)
-
-    @property
-    def narrows(self) -> bool:
-        """Whether any filter was given. The order shows the same agreements, and anything
-        that is not one of the form's fields (the page number) is no filter."""
-        return self.is_bound and any(self.data.get(name) for name in self.fields if name != "sort")
 
     @property
     def order_only(self) -> dict[str, str]:

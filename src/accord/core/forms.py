@@ -26,6 +26,21 @@ class CountryCodeField(forms.CharField):
         return code
 
 
+class ListFilterForm(forms.Form):
+    """A list's filter bar, bound to the query string."""
+
+    # The fields that put the list in an order: they show the same rows, so narrow nothing.
+    ordering_fields: tuple[str, ...] = ()
+
+    @property
+    def narrows(self) -> bool:
+        """Whether any filter was given: the page number and other parameters that are not
+        the form's own fields are none, and neither is the order."""
+        return self.is_bound and any(
+            self.data.get(name) for name in self.fields if name not in self.ordering_fields
+        )
+
+
 class _PickerInputMixin:
     """An input drawn by the browser's picker, written in the one format HTML gives it
     (`html_format`). A value the picker cannot hold (what was sent without one, such as

@@ -13,7 +13,7 @@ from django_countries import countries
 from accord.agreements.forms import CountrySelect
 from accord.agreements.models import Agreement, AgreementParty, Provision, ProvisionKind
 from accord.agreements.provisions import isced_fields, provision_summary
-from accord.core.forms import CountryCodeField, DatePickerInput
+from accord.core.forms import CountryCodeField, DatePickerInput, ListFilterForm
 from accord.core.memberships import staff_institution_ids
 from accord.core.models import User
 from accord.core.validators import LARGEST_ID
@@ -41,7 +41,7 @@ def _choices(choices: list[tuple[str, Any]], empty: Any) -> list[tuple[str, Any]
     return [("", empty), *choices]
 
 
-class MobilityFilterForm(forms.Form):
+class MobilityFilterForm(ListFilterForm):
     """Bound to request.GET (or the API's query); `filters()` gives the valid ones."""
 
     search = forms.CharField(

@@ -71,7 +71,7 @@ def mobility_list(request: AuthenticatedRequest) -> HttpResponse:
             "filter_form": filter_form,
             "page": page,
             "rows": rows,
-            "filtered": any(value for key, value in request.GET.items() if key != "page"),
+            "filtered": filter_form.narrows,
             "may_add": request.user.has_perm("mobility.add_mobility"),
             "may_export": request.user.has_perm("mobility.export_mobilities"),
             "under_agreement": agreement,
