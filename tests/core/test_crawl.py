@@ -143,7 +143,10 @@ def test_pages_reached_only_by_a_form_or_an_emailed_link_are_valid_html(demo, tm
         role="researcher",
     )
     facility = Facility.objects.filter(center__institution__slug=KAZNU).first()
-    assert facility is not None
+    draft = Agreement.objects.filter(
+        status=AgreementStatus.DRAFT, parties__institution__slug=KAZNU
+    ).first()
+    assert facility is not None and draft is not None
     invite = f"/accounts/institutions/{KAZNU}/members/invite/"
     asked = {
         "login, wrong password": (
@@ -176,7 +179,7 @@ def test_pages_reached_only_by_a_form_or_an_emailed_link_are_valid_html(demo, tm
         ),
         "mobility provision, unknown codes": (
             officer.post(
-                "/agreements/1/provisions/add/",
+                f"/agreements/{draft.pk}/provisions/add/",
                 {"kind": "mobility", "isced_codes": "9999", "eqf_levels": "9"},
             ),
             200,
