@@ -28,7 +28,7 @@ from accord.core.demo import (
 )
 from accord.core.models import AuditEvent, Membership, Role, User
 from accord.institutions.importer import import_institutions, load_rows
-from accord.institutions.models import Institution, Unit, UnitKind
+from accord.institutions.models import Contact, Institution, Unit, UnitKind
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEMO_USERNAMES = [
@@ -40,7 +40,7 @@ DEMO_USERNAMES = [
     "anas-researcher",
     "uw-officer",
 ]
-MODELS = [Institution, Unit, User, Membership, Agreement, AgreementParty, Provision,
+MODELS = [Institution, Unit, Contact, User, Membership, Agreement, AgreementParty, Provision,
           AgreementDocument, AuditEvent]  # fmt: skip
 
 
@@ -164,6 +164,12 @@ def test_kaznu_and_anas_carry_their_names_and_anas_has_institutes(demo):
     assert anas.kind == "academy"
     assert anas.children.count() >= 2
     assert "қазақ ұлттық" in kaznu.search_text
+    # Whom to write to: each office's contact, and the center's director within its unit.
+    assert {(c.position, c.unit.name if c.unit else None) for c in kaznu.contacts.all()} == {
+        ("Head of the Department of International Cooperation", None),
+        ("Director", "Azerbaijani Center of History and Culture"),
+    }
+    assert anas.contacts.count() == 1
 
 
 @pytest.mark.django_db

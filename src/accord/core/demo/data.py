@@ -160,6 +160,17 @@ UNITS: list[tuple[str, str, str, dict[str, str]]] = [
      {"pl": "Wydział Matematyki, Informatyki i Mechaniki"}),
 ]  # fmt: skip
 
+# institution key, name, position, e-mail, unit (a name of UNITS, or None)
+CONTACTS: list[tuple[str, str, str, str, str | None]] = [
+    ("kaznu", "Gulnara Abdrakhmanova", "Head of the Department of International Cooperation",
+     "gulnara.abdrakhmanova@kaznu.kz", None),
+    ("kaznu", "Rauf Guliyev", "Director", "rauf.guliyev@kaznu.kz", CENTER_NAME),
+    ("anas", "Nigar Huseynova", "Head of the Department of International Relations",
+     "nigar.huseynova@science.az", None),
+    ("uw", "Katarzyna Nowak", "Erasmus+ institutional coordinator", "katarzyna.nowak@uw.edu.pl",
+     None),
+]  # fmt: skip
+
 # username, first name, last name, e-mail, platform staff, [(institution key, role)]
 USERS: list[tuple[str, str, str, str, bool, list[tuple[str, str]]]] = [
     ("admin", "Daniyar", "Seitkali", "daniyar.seitkali@accord.example.org", True, []),

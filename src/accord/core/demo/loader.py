@@ -21,11 +21,11 @@ from django.utils import timezone
 from accord.agreements import services as agreements
 from accord.agreements.models import Agreement, AgreementDocument, DocumentKind, Provision
 from accord.institutions import services as institutions
-from accord.institutions.models import Institution, Unit
+from accord.institutions.models import Contact, Institution, Unit
 
 from ..models import AuditEvent, User
 from ..services import membership_grant
-from .data import COORDINATORS, INSTITUTIONS, SIGNATORIES, UNITS, USERS, S
+from .data import CONTACTS, COORDINATORS, INSTITUTIONS, SIGNATORIES, UNITS, USERS, S
 from .documents import signed_pdf
 from .story import Spec, spread, story
 
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 class DemoResult:
     institutions: int = 0
     units: int = 0
+    contacts: int = 0
     users: int = 0
     agreements: int = 0
     # Rows the research-center and mobility parts of the demo added.
@@ -48,6 +49,7 @@ class DemoResult:
         return bool(
             self.institutions
             or self.units
+            or self.contacts
             or self.users
             or self.agreements
             or self.centers
@@ -159,6 +161,18 @@ class DemoLoader:
                 )
                 self.result.units += 1
             self.units[name] = unit
+        for key, name, position, email, unit_name in CONTACTS:
+            institution = self.institutions[key]
+            if not Contact.objects.filter(institution=institution, name=name).exists():
+                institutions.contact_create(
+                    actor=admin,
+                    institution=institution,
+                    name=name,
+                    position=position,
+                    email=email,
+                    unit=self.units[unit_name] if unit_name else None,
+                )
+                self.result.contacts += 1
         for username, *_rest, roles in USERS:
             for key, role in roles:
                 membership_grant(

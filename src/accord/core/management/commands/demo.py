@@ -35,7 +35,8 @@ class Command(BaseCommand):
         if result.created_anything:
             self.stdout.write(
                 f"Demo loaded in {elapsed:.1f} s: {result.institutions} institutions, "
-                f"{result.units} units, {result.users} people, {result.agreements} "
+                f"{result.units} units, {result.contacts} contacts, {result.users} people, "
+                f"{result.agreements} "
                 f"agreements, {result.centers} research-center rows and {result.mobilities} "
                 "mobility rows added."
             )
