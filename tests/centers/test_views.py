@@ -773,3 +773,17 @@ def test_a_named_manager_from_elsewhere_finds_the_center_on_the_list(client):
 
     assert [center.pk for center in response.context["centers"]] == [world.center.pk]
     assert list(response.context["page"].object_list) == []
+
+
+def test_a_facilitys_training_is_named_apart_from_a_staff_mobility_for_training(client):
+    # English says "Training" for both; Russian says "Инструктаж" before using an instrument
+    # and "Повышение квалификации" for a staff member's training abroad.
+    world = build_world(requires_training=True)
+    client.force_login(world.guest)
+
+    page = client.get(
+        reverse("centers:facility", args=[world.facility.pk]), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+
+    assert "<dt>Инструктаж</dt>" in page
+    assert "Повышение квалификации" not in page
