@@ -183,8 +183,11 @@ def test_an_institution_imported_under_its_students_domain_is_still_found():
     both = row("Wroclaw Akademia Biznesu", None, country="PL")
     both["domains"] = ["student.wab.edu.pl", "wab.edu.pl"]
 
-    report = import_institutions([both, student_domain])
+    done: list[int] = []
 
+    report = import_institutions([both, student_domain], on_progress=done.append)
+
+    assert sum(done) == 2  # the progress bar ends full
     assert (report.created, report.unchanged) == (0, 1)
     assert report.skipped == [
         SkippedRow(2, "Wroclaw Akademia Biznesu", "an earlier row names the same institution")

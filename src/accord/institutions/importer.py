@@ -225,6 +225,7 @@ def import_institutions(
                 report.skipped.append(
                     SkippedRow(row.number, row.name, "an earlier row names the same institution")
                 )
+                advance(1)
                 continue
             matched.add(found.pk)
             changes, kept = found.merged(row)
