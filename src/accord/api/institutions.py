@@ -1,5 +1,6 @@
 """The institutions register: list and search, read, create (platform staff) and change
-(platform staff and the institution's admins), on the same services and selectors as the pages."""
+(platform staff and the institution's admins), with their units and contacts, on the same
+services and selectors as the pages."""
 
 from typing import Any
 
@@ -10,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from accord.institutions import selectors, services
-from accord.institutions.models import Institution, InstitutionKind, UnitKind
+from accord.institutions.models import Contact, Institution, InstitutionKind, Unit, UnitKind
 
 from .base import Pagination
 
@@ -24,6 +25,51 @@ class UnitOut(Schema):
     kind: UnitKind
     parent_id: int | None = Field(None, description="The unit this one is part of.")
     description: str
+
+
+class UnitIn(Schema):
+    name: str
+    kind: UnitKind
+    names: dict[str, str] = Field(default_factory=dict)
+    parent_id: int | None = Field(None, description="A unit of the same institution.")
+    description: str = ""
+
+
+class UnitPatch(Schema):
+    """Only the fields given are changed; a null `parent_id` makes the unit a top one."""
+
+    name: str | None = None
+    kind: UnitKind | None = None
+    names: dict[str, str] | None = None
+    parent_id: int | None = None
+    description: str | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    position: str
+    email: str
+    phone: str
+    unit_id: int | None = Field(None, description="The unit the contact works in.")
+
+
+class ContactIn(Schema):
+    name: str
+    position: str = ""
+    email: str = Field("", description="An e-mail address or a phone number is needed.")
+    phone: str = ""
+    unit_id: int | None = Field(None, description="A unit of the same institution.")
+
+
+class ContactPatch(Schema):
+    """Only the fields given are changed; a null `unit_id` detaches the contact from its unit."""
+
+    name: str | None = None
+    position: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    unit_id: int | None = None
 
 
 class InstitutionOut(Schema):
@@ -166,3 +212,143 @@ def update_institution(request: HttpRequest, slug: str, payload: InstitutionPatc
         changes["parent"] = _parent(changes["parent"])
     services.institution_update(actor=request.user, institution=institution, **changes)
     return _detail(request, slug)
+
+
+# Units and contacts --------------------------------------------------------------------------
+# Everyone who may use Accord reads them, as on the institution's page; platform staff and the
+# institution's admins change them.
+
+
+def _changeable(request: HttpRequest, slug: str) -> Institution:
+    """The institution, if the caller may change its units and contacts: 403 first, so that
+    nobody else learns which of its units exist."""
+    institution = selectors.institution_get(slug)
+    if not request.user.has_perm("institutions.change_institution", institution):
+        raise PermissionDenied(
+            "Only platform staff and the institution's own admins may change its units and "
+            "contacts."
+        )
+    return institution
+
+
+def _unit_of(institution: Institution, unit_id: int | None, field: str) -> Unit | None:
+    """The institution's unit `unit_id`; a 422 naming `field` when it has none such."""
+    if unit_id is None:
+        return None
+    unit = Unit.objects.filter(institution=institution, pk=unit_id).first()
+    if unit is None:
+        raise ValidationError({field: f"{institution.name} has no unit {unit_id}."})
+    return unit
+
+
+def _renamed(error: ValidationError, names: dict[str, str]) -> ValidationError:
+    """The service's errors under the request's field names."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {names.get(field, field): errors for field, errors in error.error_dict.items()}
+    )
+
+
+@router.get("/{slug}/units", response=list[UnitOut], summary="An institution's units")
+def list_units(request: HttpRequest, slug: str) -> QuerySet[Unit]:
+    return selectors.institution_get(slug).units.order_by("name", "id")
+
+
+@router.post(
+    "/{slug}/units",
+    response={201: UnitOut},
+    summary="Add a unit (platform staff and the institution's admins)",
+)
+def create_unit(request: HttpRequest, slug: str, payload: UnitIn) -> Status[Unit]:
+    institution = _changeable(request, slug)
+    values = payload.model_dump()
+    parent = _unit_of(institution, values.pop("parent_id"), "parent_id")
+    try:
+        unit = services.unit_create(
+            actor=request.user, institution=institution, parent=parent, **values
+        )
+    except ValidationError as error:
+        raise _renamed(error, {"parent": "parent_id"}) from None
+    return Status(201, unit)
+
+
+@router.patch(
+    "/{slug}/units/{unit_id}",
+    response=UnitOut,
+    summary="Change a unit (platform staff and the institution's admins)",
+)
+def update_unit(request: HttpRequest, slug: str, unit_id: int, payload: UnitPatch) -> Unit:
+    institution = _changeable(request, slug)
+    unit = selectors.institution_unit_get(institution, unit_id)
+    changes = payload.model_dump(exclude_unset=True)
+    if "parent_id" in changes:
+        changes["parent"] = _unit_of(institution, changes.pop("parent_id"), "parent_id")
+    try:
+        return services.unit_update(actor=request.user, unit=unit, **changes)
+    except ValidationError as error:
+        raise _renamed(error, {"parent": "parent_id"}) from None
+
+
+@router.delete(
+    "/{slug}/units/{unit_id}",
+    response={204: None},
+    summary="Remove a unit without units of its own (platform staff and the institution's admins)",
+)
+def delete_unit(request: HttpRequest, slug: str, unit_id: int) -> Status[None]:
+    unit = selectors.institution_unit_get(_changeable(request, slug), unit_id)
+    services.unit_remove(actor=request.user, unit=unit)
+    return Status(204, None)
+
+
+@router.get("/{slug}/contacts", response=list[ContactOut], summary="An institution's contacts")
+def list_contacts(request: HttpRequest, slug: str) -> QuerySet[Contact]:
+    return selectors.institution_contacts(selectors.institution_get(slug)).order_by("name", "id")
+
+
+@router.post(
+    "/{slug}/contacts",
+    response={201: ContactOut},
+    summary="Add a contact (platform staff and the institution's admins)",
+)
+def create_contact(request: HttpRequest, slug: str, payload: ContactIn) -> Status[Contact]:
+    institution = _changeable(request, slug)
+    values = payload.model_dump()
+    unit = _unit_of(institution, values.pop("unit_id"), "unit_id")
+    try:
+        contact = services.contact_create(
+            actor=request.user, institution=institution, unit=unit, **values
+        )
+    except ValidationError as error:
+        raise _renamed(error, {"unit": "unit_id"}) from None
+    return Status(201, contact)
+
+
+@router.patch(
+    "/{slug}/contacts/{contact_id}",
+    response=ContactOut,
+    summary="Change a contact (platform staff and the institution's admins)",
+)
+def update_contact(
+    request: HttpRequest, slug: str, contact_id: int, payload: ContactPatch
+) -> Contact:
+    institution = _changeable(request, slug)
+    contact = selectors.institution_contact_get(institution, contact_id)
+    changes = payload.model_dump(exclude_unset=True)
+    if "unit_id" in changes:
+        changes["unit"] = _unit_of(institution, changes.pop("unit_id"), "unit_id")
+    try:
+        return services.contact_update(actor=request.user, contact=contact, **changes)
+    except ValidationError as error:
+        raise _renamed(error, {"unit": "unit_id"}) from None
+
+
+@router.delete(
+    "/{slug}/contacts/{contact_id}",
+    response={204: None},
+    summary="Remove a contact (platform staff and the institution's admins)",
+)
+def delete_contact(request: HttpRequest, slug: str, contact_id: int) -> Status[None]:
+    contact = selectors.institution_contact_get(_changeable(request, slug), contact_id)
+    services.contact_remove(actor=request.user, contact=contact)
+    return Status(204, None)
