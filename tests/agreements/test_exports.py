@@ -7,6 +7,7 @@ import io
 import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accord.agreements.models import AgreementStatus, ProvisionKind
@@ -72,6 +73,14 @@ def test_csv_holds_exactly_the_filtered_rows(officer_client, register):
     assert exchange[6:8] == ["2025-01-01", "2029-12-31"]
     assert exchange[9] == "Mobility"
     assert exchange[10:12] == ["en, pl", "students"]
+    # When it was added and last changed, and where to open it.
+    assert rows[0][13:] == ["Created", "Last changed", "Link"]
+    first = register[0]
+    assert exchange[13:] == [
+        f"{timezone.localtime(first.created_at).date()}",
+        f"{timezone.localtime(first.updated_at).date()}",
+        f"http://127.0.0.1:8000/agreements/{first.pk}/",
+    ]
 
 
 def test_xlsx_holds_exactly_the_filtered_rows(officer_client, register):
@@ -85,6 +94,8 @@ def test_xlsx_holds_exactly_the_filtered_rows(officer_client, register):
     assert sorted(row[0] for row in rows[1:]) == sorted(a.pk for a in register)
     exchange = next(row for row in rows if row[1] == "Exchange with Warsaw")
     assert exchange[6:8] == [dt.datetime(2025, 1, 1), dt.datetime(2029, 12, 31)]
+    assert isinstance(exchange[14], dt.datetime)  # a date the spreadsheet can sort by
+    assert exchange[15] == f"http://127.0.0.1:8000/agreements/{register[0].pk}/"
 
 
 def test_the_export_covers_every_page_not_only_the_first(officer_client, institution):

@@ -4,8 +4,10 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,10 +34,21 @@ def header() -> list[str]:
         _("Languages"),
         _("Tags"),
         _("Public"),
+        _("Created"),
+        _("Last changed"),
+        _("Link"),
     ]
 
 
-def row(agreement: Agreement) -> list[Any]:
+def page_links() -> str:
+    """The address of an agreement's page, with `{}` for its id, for a reader of the
+    spreadsheet to open: reversed once per export (per row it took 2 s per 100,000 rows)."""
+    marker = 987654321
+    path = reverse("agreements:detail", kwargs={"pk": marker})
+    return settings.SITE_URL + path.replace(str(marker), "{}")
+
+
+def row(agreement: Agreement, links: str) -> list[Any]:
     parties = list(agreement.parties.all())
     countries = sorted({party.institution.country.code for party in parties})
     provision_kinds: list[str] = []
@@ -59,13 +72,17 @@ def row(agreement: Agreement) -> list[Any]:
         ", ".join(agreement.languages),
         ", ".join(agreement.tags),
         _("yes") if agreement.is_public else _("no"),
+        timezone.localtime(agreement.created_at).date(),
+        timezone.localtime(agreement.updated_at).date(),
+        links.format(agreement.pk),
     ]
 
 
 def rows(agreements: QuerySet[Agreement]) -> Iterator[list[Any]]:
     """The rows, read in chunks so a large register never sits in memory at once."""
+    links = page_links()
     for agreement in agreements.iterator(chunk_size=CHUNK_SIZE):
-        yield [neutralise(value) for value in row(agreement)]
+        yield [neutralise(value) for value in row(agreement, links)]
 
 
 def filename(extension: str) -> str:
