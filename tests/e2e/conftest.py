@@ -112,5 +112,6 @@ def officer_pages() -> list[str]:
         f"/centers/facilities/{facility.pk}/schedule/",
         "/centers/bookings/",
         "/accounts/profile/",
+        f"/accounts/institutions/{kaznu.slug}/members/",
         f"/p/{kaznu.slug}/",
     ]
