@@ -2,6 +2,8 @@
 (platform staff and the institution's admins), with their units and contacts, on the same
 services and selectors as the pages."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -231,23 +233,34 @@ def _changeable(request: HttpRequest, slug: str) -> Institution:
     return institution
 
 
-def _unit_of(institution: Institution, unit_id: int | None, field: str) -> Unit | None:
-    """The institution's unit `unit_id`; a 422 naming `field` when it has none such."""
-    if unit_id is None:
-        return None
-    unit = Unit.objects.filter(institution=institution, pk=unit_id).first()
-    if unit is None:
-        raise ValidationError({field: f"{institution.name} has no unit {unit_id}."})
-    return unit
+def _with_unit(
+    institution: Institution, values: dict[str, Any], field: str, name: str
+) -> dict[str, Any]:
+    """`values` with the unit id of `field`, when given, replaced by that unit of the
+    institution under `name`, as the service takes it; a 422 naming `field` when the
+    institution has no such unit (null stays None)."""
+    if field in values:
+        unit_id = values.pop(field)
+        unit = None
+        if unit_id is not None:
+            unit = Unit.objects.filter(institution=institution, pk=unit_id).first()
+            if unit is None:
+                raise ValidationError({field: f"{institution.name} has no unit {unit_id}."})
+        values[name] = unit
+    return values
 
 
-def _renamed(error: ValidationError, names: dict[str, str]) -> ValidationError:
-    """The service's errors under the request's field names."""
-    if not hasattr(error, "error_dict"):
-        return error
-    return ValidationError(
-        {names.get(field, field): errors for field, errors in error.error_dict.items()}
-    )
+@contextmanager
+def _errors_named(field: str, name: str) -> Iterator[None]:
+    """A service's ValidationError about `name` answered as one about the request's `field`."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            {field if key == name else key: errors for key, errors in error.error_dict.items()}
+        ) from None
 
 
 @router.get("/{slug}/units", response=list[UnitOut], summary="An institution's units")
@@ -262,14 +275,9 @@ def list_units(request: HttpRequest, slug: str) -> QuerySet[Unit]:
 )
 def create_unit(request: HttpRequest, slug: str, payload: UnitIn) -> Status[Unit]:
     institution = _changeable(request, slug)
-    values = payload.model_dump()
-    parent = _unit_of(institution, values.pop("parent_id"), "parent_id")
-    try:
-        unit = services.unit_create(
-            actor=request.user, institution=institution, parent=parent, **values
-        )
-    except ValidationError as error:
-        raise _renamed(error, {"parent": "parent_id"}) from None
+    values = _with_unit(institution, payload.model_dump(), "parent_id", "parent")
+    with _errors_named("parent_id", "parent"):
+        unit = services.unit_create(actor=request.user, institution=institution, **values)
     return Status(201, unit)
 
 
@@ -281,13 +289,9 @@ def create_unit(request: HttpRequest, slug: str, payload: UnitIn) -> Status[Unit
 def update_unit(request: HttpRequest, slug: str, unit_id: int, payload: UnitPatch) -> Unit:
     institution = _changeable(request, slug)
     unit = selectors.institution_unit_get(institution, unit_id)
-    changes = payload.model_dump(exclude_unset=True)
-    if "parent_id" in changes:
-        changes["parent"] = _unit_of(institution, changes.pop("parent_id"), "parent_id")
-    try:
+    changes = _with_unit(institution, payload.model_dump(exclude_unset=True), "parent_id", "parent")
+    with _errors_named("parent_id", "parent"):
         return services.unit_update(actor=request.user, unit=unit, **changes)
-    except ValidationError as error:
-        raise _renamed(error, {"parent": "parent_id"}) from None
 
 
 @router.delete(
@@ -313,14 +317,9 @@ def list_contacts(request: HttpRequest, slug: str) -> QuerySet[Contact]:
 )
 def create_contact(request: HttpRequest, slug: str, payload: ContactIn) -> Status[Contact]:
     institution = _changeable(request, slug)
-    values = payload.model_dump()
-    unit = _unit_of(institution, values.pop("unit_id"), "unit_id")
-    try:
-        contact = services.contact_create(
-            actor=request.user, institution=institution, unit=unit, **values
-        )
-    except ValidationError as error:
-        raise _renamed(error, {"unit": "unit_id"}) from None
+    values = _with_unit(institution, payload.model_dump(), "unit_id", "unit")
+    with _errors_named("unit_id", "unit"):
+        contact = services.contact_create(actor=request.user, institution=institution, **values)
     return Status(201, contact)
 
 
@@ -334,13 +333,9 @@ def update_contact(
 ) -> Contact:
     institution = _changeable(request, slug)
     contact = selectors.institution_contact_get(institution, contact_id)
-    changes = payload.model_dump(exclude_unset=True)
-    if "unit_id" in changes:
-        changes["unit"] = _unit_of(institution, changes.pop("unit_id"), "unit_id")
-    try:
+    changes = _with_unit(institution, payload.model_dump(exclude_unset=True), "unit_id", "unit")
+    with _errors_named("unit_id", "unit"):
         return services.contact_update(actor=request.user, contact=contact, **changes)
-    except ValidationError as error:
-        raise _renamed(error, {"unit": "unit_id"}) from None
 
 
 @router.delete(
