@@ -62,6 +62,11 @@ def officer(institution):
 
 
 @pytest.fixture
+def institution_admin(institution):
+    return MembershipFactory(institution=institution, role="admin").user
+
+
+@pytest.fixture
 def outsider(db):
     """An officer of an institution that is party to nothing the test creates."""
     return MembershipFactory(role="officer").user

@@ -6,21 +6,11 @@ import pytest
 from accord.core.models import AuditEvent
 from accord.institutions.models import Contact, Unit
 from tests.api.test_institutions_api import bearer
-from tests.factories import MembershipFactory, UnitFactory
+from tests.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/institutions"
-
-
-@pytest.fixture
-def admin(institution):
-    return MembershipFactory(institution=institution, role="admin").user
-
-
-@pytest.fixture
-def outsider(partner):
-    return MembershipFactory(institution=partner, role="officer").user
 
 
 def test_anyone_who_may_use_accord_reads_the_units_and_contacts(client, institution, outsider):
@@ -47,14 +37,16 @@ def test_anyone_who_may_use_accord_reads_the_units_and_contacts(client, institut
     assert client.get(f"{API}/nowhere/contacts", headers=bearer(outsider)).status_code == 404
 
 
-def test_an_admin_adds_a_unit_inside_another_and_a_contact_in_it(client, institution, admin):
+def test_an_admin_adds_a_unit_inside_another_and_a_contact_in_it(
+    client, institution, institution_admin
+):
     faculty = UnitFactory(institution=institution, name="Faculty of History", kind="faculty")
 
     unit = client.post(
         f"{API}/{institution.slug}/units",
         {"name": "Department of Archaeology", "kind": "department", "parent_id": faculty.pk},
         content_type="application/json",
-        headers=bearer(admin),
+        headers=bearer(institution_admin),
     )
     contact = client.post(
         f"{API}/{institution.slug}/contacts",
@@ -65,7 +57,7 @@ def test_an_admin_adds_a_unit_inside_another_and_a_contact_in_it(client, institu
             "unit_id": unit.json()["id"],
         },
         content_type="application/json",
-        headers=bearer(admin),
+        headers=bearer(institution_admin),
     )
 
     assert unit.status_code == 201
@@ -90,7 +82,7 @@ def test_an_admin_adds_a_unit_inside_another_and_a_contact_in_it(client, institu
     ],
 )
 def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(
-    client, institution, partner, admin, path, body, field
+    client, institution, partner, institution_admin, path, body, field
 ):
     UnitFactory(institution=institution, name="Faculty of History", kind="faculty")
     elsewhere = UnitFactory(institution=partner, name="Institute of History", kind="institute")
@@ -101,7 +93,7 @@ def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(
         f"{API}/{institution.slug}/{path}",
         body,
         content_type="application/json",
-        headers=bearer(admin),
+        headers=bearer(institution_admin),
     )
 
     assert response.status_code == 422
@@ -137,7 +129,7 @@ def test_nobody_but_staff_and_the_institutions_admins_changes_them(
     assert Contact.objects.get().name == "G."
 
 
-def test_an_admin_changes_and_removes_them(client, institution, admin):
+def test_an_admin_changes_and_removes_them(client, institution, institution_admin):
     faculty = UnitFactory(institution=institution, name="Faculty of History", kind="faculty")
     department = UnitFactory(
         institution=institution, name="Department", kind="department", parent=faculty
@@ -145,7 +137,7 @@ def test_an_admin_changes_and_removes_them(client, institution, admin):
     contact = Contact.objects.create(
         institution=institution, unit=department, name="G.", email="g@kaznu.kz"
     )
-    headers = bearer(admin)
+    headers = bearer(institution_admin)
     units = f"{API}/{institution.slug}/units"
 
     renamed = client.patch(
@@ -187,27 +179,33 @@ def test_an_admin_changes_and_removes_them(client, institution, admin):
     assert not Contact.objects.exists()
 
 
-def test_a_unit_with_units_of_its_own_is_not_removed(client, institution, admin):
+def test_a_unit_with_units_of_its_own_is_not_removed(client, institution, institution_admin):
     faculty = UnitFactory(institution=institution, name="Faculty of History", kind="faculty")
     UnitFactory(institution=institution, name="Department", kind="department", parent=faculty)
 
-    response = client.delete(f"{API}/{institution.slug}/units/{faculty.pk}", headers=bearer(admin))
+    response = client.delete(
+        f"{API}/{institution.slug}/units/{faculty.pk}", headers=bearer(institution_admin)
+    )
 
     assert response.status_code == 422
     assert "has units of its own" in response.json()["detail"]
     assert Unit.objects.count() == 2
 
 
-def test_a_unit_or_contact_of_another_institution_is_404_here(client, institution, partner, admin):
+def test_a_unit_or_contact_of_another_institution_is_404_here(
+    client, institution, partner, institution_admin
+):
     theirs = UnitFactory(institution=partner, name="Institute of History", kind="institute")
     their_contact = Contact.objects.create(institution=partner, name="F.", email="f@science.az")
 
-    unit = client.delete(f"{API}/{institution.slug}/units/{theirs.pk}", headers=bearer(admin))
+    unit = client.delete(
+        f"{API}/{institution.slug}/units/{theirs.pk}", headers=bearer(institution_admin)
+    )
     contact = client.patch(
         f"{API}/{institution.slug}/contacts/{their_contact.pk}",
         {"name": "Changed"},
         content_type="application/json",
-        headers=bearer(admin),
+        headers=bearer(institution_admin),
     )
 
     assert (unit.status_code, contact.status_code) == (404, 404)

@@ -3,7 +3,7 @@ import pytest
 from accord.core.models import ApiToken, AuditEvent
 from accord.core.tokens import hash_secret, new_secret
 from accord.institutions.models import Institution
-from tests.factories import InstitutionFactory, MembershipFactory, UnitFactory
+from tests.factories import InstitutionFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,11 +14,6 @@ def bearer(user) -> dict[str, str]:
     token = new_secret()
     ApiToken.objects.create(user=user, name="test", prefix=token[:8], token_hash=hash_secret(token))
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def admin(institution):
-    return MembershipFactory(institution=institution, role="admin").user
 
 
 NEW = {
@@ -143,8 +138,10 @@ def test_staff_creates_an_institution(client, staff_user, institution):
     assert AuditEvent.objects.get(action="institution.created").target_id == str(created.pk)
 
 
-def test_non_staff_may_not_create(client, admin):
-    response = client.post(API, NEW, content_type="application/json", headers=bearer(admin))
+def test_non_staff_may_not_create(client, institution_admin):
+    response = client.post(
+        API, NEW, content_type="application/json", headers=bearer(institution_admin)
+    )
     assert response.status_code == 403
     assert response["Content-Type"] == "application/problem+json"
     assert not Institution.objects.filter(schac_code="science.gov.az").exists()
@@ -180,12 +177,12 @@ def test_invalid_creation_is_a_422_problem_naming_the_field(
     assert not AuditEvent.objects.exists()
 
 
-def test_admin_patches_only_the_given_fields(client, admin, institution):
+def test_admin_patches_only_the_given_fields(client, institution_admin, institution):
     response = client.patch(
         f"{API}/{institution.slug}",
         {"city": "Almaty", "names": {"kk": "Әл-Фараби атындағы ҚазҰУ"}},
         content_type="application/json",
-        headers=bearer(admin),
+        headers=bearer(institution_admin),
     )
 
     assert response.status_code == 200

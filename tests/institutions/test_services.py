@@ -15,11 +15,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin(institution):
-    return MembershipFactory(institution=institution, role="admin").user
-
-
 def create(actor, **values):
     defaults = {
         "name": "Azerbaijan National Academy of Sciences",
@@ -147,10 +142,10 @@ def test_latin_letters_with_diacritics_are_kept_in_the_slug(staff_user):
 # Updating
 
 
-def test_institution_admin_updates_it_with_before_and_after_audited(admin, institution):
+def test_institution_admin_updates_it_with_before_and_after_audited(institution_admin, institution):
     slug = institution.slug
     services.institution_update(
-        actor=admin,
+        actor=institution_admin,
         institution=institution,
         names={"kk": "Әл-Фараби атындағы ҚазҰУ"},
         city="Almaty",
@@ -161,12 +156,14 @@ def test_institution_admin_updates_it_with_before_and_after_audited(admin, insti
     assert institution.slug == slug
     assert "әл-фараби атындағы қазұу" in institution.search_text
     [event] = events("institution.updated")
-    assert event.actor == admin
+    assert event.actor == institution_admin
     assert event.changes == {"names": [{}, {"kk": "Әл-Фараби атындағы ҚазҰУ"}]}
 
 
-def test_update_that_changes_nothing_records_nothing(admin, institution):
-    services.institution_update(actor=admin, institution=institution, city=institution.city)
+def test_update_that_changes_nothing_records_nothing(institution_admin, institution):
+    services.institution_update(
+        actor=institution_admin, institution=institution, city=institution.city
+    )
     assert events("institution.updated") == []
 
 
@@ -220,12 +217,12 @@ def test_names_must_be_a_mapping_of_language_codes(staff_user, institution):
 # Units
 
 
-def test_admin_builds_a_unit_tree(admin, institution):
+def test_admin_builds_a_unit_tree(institution_admin, institution):
     faculty = services.unit_create(
-        actor=admin, institution=institution, name="Faculty of History", kind="faculty"
+        actor=institution_admin, institution=institution, name="Faculty of History", kind="faculty"
     )
     center = services.unit_create(
-        actor=admin,
+        actor=institution_admin,
         institution=institution,
         name="Azerbaijani Center of History and Culture",
         kind="center",
@@ -236,7 +233,9 @@ def test_admin_builds_a_unit_tree(admin, institution):
     assert event.changes["institution"] == [None, institution.slug]
     assert event.changes["parent"] == [None, "Faculty of History"]
 
-    services.unit_update(actor=admin, unit=center, name="Azerbaijani Center", parent=None)
+    services.unit_update(
+        actor=institution_admin, unit=center, name="Azerbaijani Center", parent=None
+    )
     center.refresh_from_db()
     assert (center.name, center.parent) == ("Azerbaijani Center", None)
     [updated] = events("unit.updated")
@@ -246,53 +245,62 @@ def test_admin_builds_a_unit_tree(admin, institution):
     }
 
 
-def test_unit_names_are_unique_within_an_institution_whatever_the_case(admin, institution):
+def test_unit_names_are_unique_within_an_institution_whatever_the_case(
+    institution_admin, institution
+):
     UnitFactory(institution=institution, name="Faculty of History")
     UnitFactory(name="Faculty of Physics")
     with pytest.raises(ValidationError) as excinfo:
         services.unit_create(
-            actor=admin, institution=institution, name="faculty of history", kind="faculty"
+            actor=institution_admin,
+            institution=institution,
+            name="faculty of history",
+            kind="faculty",
         )
     assert excinfo.value.message_dict["name"] == [
         "This institution already has a unit with this name."
     ]
     services.unit_create(
-        actor=admin, institution=institution, name="Faculty of Physics", kind="faculty"
+        actor=institution_admin, institution=institution, name="Faculty of Physics", kind="faculty"
     )
 
 
-def test_unit_of_another_institution_cannot_be_the_parent(admin, institution):
+def test_unit_of_another_institution_cannot_be_the_parent(institution_admin, institution):
     foreign = UnitFactory()
     with pytest.raises(ValidationError) as excinfo:
         services.unit_create(
-            actor=admin, institution=institution, name="Lab", kind="center", parent=foreign
+            actor=institution_admin,
+            institution=institution,
+            name="Lab",
+            kind="center",
+            parent=foreign,
         )
     assert "parent" in excinfo.value.message_dict
 
 
-def test_unit_cannot_be_moved_under_its_own_part(admin, institution):
+def test_unit_cannot_be_moved_under_its_own_part(institution_admin, institution):
     faculty = UnitFactory(institution=institution, name="Faculty")
     department = UnitFactory(institution=institution, name="Department", parent=faculty)
     with pytest.raises(ValidationError):
-        services.unit_update(actor=admin, unit=faculty, parent=department)
+        services.unit_update(actor=institution_admin, unit=faculty, parent=department)
     faculty.refresh_from_db()
     assert faculty.parent is None
 
 
-def test_unit_with_sub_units_is_not_removed(admin, institution):
+def test_unit_with_sub_units_is_not_removed(institution_admin, institution):
     faculty = UnitFactory(institution=institution, name="Faculty")
     UnitFactory(institution=institution, name="Department", parent=faculty)
     with pytest.raises(ValidationError) as excinfo:
-        services.unit_remove(actor=admin, unit=faculty)
+        services.unit_remove(actor=institution_admin, unit=faculty)
     assert "units of its own" in excinfo.value.messages[0]
     assert Unit.objects.filter(pk=faculty.pk).exists()
     assert events("unit.removed") == []
 
 
-def test_removing_a_unit_keeps_its_contacts_with_the_institution(admin, institution):
+def test_removing_a_unit_keeps_its_contacts_with_the_institution(institution_admin, institution):
     unit = UnitFactory(institution=institution)
     contact = ContactFactory(institution=institution, unit=unit)
-    services.unit_remove(actor=admin, unit=unit)
+    services.unit_remove(actor=institution_admin, unit=unit)
     contact.refresh_from_db()
     assert contact.unit is None
     assert not Unit.objects.filter(pk=unit.pk).exists()
@@ -314,10 +322,10 @@ def test_non_admin_may_not_change_units(officer, institution):
 # Contacts
 
 
-def test_admin_adds_updates_and_removes_a_contact(admin, institution):
+def test_admin_adds_updates_and_removes_a_contact(institution_admin, institution):
     unit = UnitFactory(institution=institution)
     contact = services.contact_create(
-        actor=admin,
+        actor=institution_admin,
         institution=institution,
         name="Aigerim Bekova",
         position="Head of the International Office",
@@ -325,10 +333,12 @@ def test_admin_adds_updates_and_removes_a_contact(admin, institution):
         phone="+7 727 377 33 33",
         unit=unit,
     )
-    services.contact_update(actor=admin, contact=contact, position="Vice-rector", unit=None)
+    services.contact_update(
+        actor=institution_admin, contact=contact, position="Vice-rector", unit=None
+    )
     contact.refresh_from_db()
     assert (contact.position, contact.unit) == ("Vice-rector", None)
-    services.contact_remove(actor=admin, contact=contact)
+    services.contact_remove(actor=institution_admin, contact=contact)
     assert not Contact.objects.exists()
     assert [e.action for e in AuditEvent.objects.order_by("id")] == [
         "contact.created",
@@ -337,24 +347,32 @@ def test_admin_adds_updates_and_removes_a_contact(admin, institution):
     ]
 
 
-def test_contact_needs_an_email_or_a_phone(admin, institution):
+def test_contact_needs_an_email_or_a_phone(institution_admin, institution):
     with pytest.raises(ValidationError) as excinfo:
-        services.contact_create(actor=admin, institution=institution, name="Nobody")
+        services.contact_create(actor=institution_admin, institution=institution, name="Nobody")
     assert excinfo.value.message_dict["email"] == ["Give an e-mail address or a phone number."]
 
 
-def test_contact_phone_and_email_are_checked(admin, institution):
+def test_contact_phone_and_email_are_checked(institution_admin, institution):
     with pytest.raises(ValidationError) as excinfo:
         services.contact_create(
-            actor=admin, institution=institution, name="X", email="not-mail", phone="call me"
+            actor=institution_admin,
+            institution=institution,
+            name="X",
+            email="not-mail",
+            phone="call me",
         )
     assert set(excinfo.value.message_dict) == {"email", "phone"}
 
 
-def test_contact_unit_must_belong_to_the_institution(admin, institution):
+def test_contact_unit_must_belong_to_the_institution(institution_admin, institution):
     with pytest.raises(ValidationError) as excinfo:
         services.contact_create(
-            actor=admin, institution=institution, name="X", email="x@kaznu.kz", unit=UnitFactory()
+            actor=institution_admin,
+            institution=institution,
+            name="X",
+            email="x@kaznu.kz",
+            unit=UnitFactory(),
         )
     assert "unit" in excinfo.value.message_dict
 

@@ -3,17 +3,12 @@ from django.urls import reverse
 
 from accord.core.models import AuditEvent
 from accord.institutions.models import Contact, Institution, Unit
-from tests.factories import ContactFactory, InstitutionFactory, MembershipFactory, UnitFactory
+from tests.factories import ContactFactory, InstitutionFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-
-
-@pytest.fixture
-def admin(institution):
-    return MembershipFactory(institution=institution, role="admin").user
 
 
 @pytest.fixture
@@ -181,8 +176,8 @@ def test_detail_of_an_unknown_institution_is_404(client, officer):
     assert client.get("/institutions/no-such-place/").status_code == 404
 
 
-def test_admin_sees_the_editing_controls(client, admin, institution):
-    client.force_login(admin)
+def test_admin_sees_the_editing_controls(client, institution_admin, institution):
+    client.force_login(institution_admin)
     response = client.get(url("detail", institution))
     assert response.context["can_change"]
     assert url("edit", institution) in response.content.decode()
@@ -210,8 +205,8 @@ def test_staff_adds_an_institution(client, staff_user, institution):
     assert AuditEvent.objects.filter(action="institution.created", actor=staff_user).count() == 1
 
 
-def test_non_staff_may_not_open_or_post_the_add_form(client, admin):
-    client.force_login(admin)
+def test_non_staff_may_not_open_or_post_the_add_form(client, institution_admin):
+    client.force_login(institution_admin)
     assert client.get(reverse("institutions:create")).status_code == 403
     assert client.post(reverse("institutions:create"), institution_form_data()).status_code == 403
     assert not Institution.objects.filter(schac_code="science.gov.az").exists()
@@ -250,11 +245,11 @@ def test_add_form_shows_every_error_and_keeps_the_input(client, staff_user, inst
 
 
 def test_admin_edits_own_institution_and_names_in_other_languages_are_kept(
-    client, admin, institution
+    client, institution_admin, institution
 ):
     institution.names = {"de": "Kasachische Nationaluniversität", "ru": "Старое"}
     institution.save()
-    client.force_login(admin)
+    client.force_login(institution_admin)
     form = client.get(url("edit", institution)).context["form"]
     data = {name: ("" if value is None else value) for name, value in form.initial.items()}
     data.update(parent="", name_ru="Казахский национальный университет", city="Almaty")
@@ -297,8 +292,8 @@ def test_refused_edit_re_renders_with_the_error(client, staff_user, institution,
 # Units and contacts
 
 
-def test_admin_adds_edits_and_removes_units(client, admin, institution):
-    client.force_login(admin)
+def test_admin_adds_edits_and_removes_units(client, institution_admin, institution):
+    client.force_login(institution_admin)
 
     response = client.post(
         url("unit_add", institution), {"unit-name": "Faculty of History", "unit-kind": "faculty"}
@@ -327,9 +322,9 @@ def test_admin_adds_edits_and_removes_units(client, admin, institution):
 
 
 def test_a_units_names_in_other_languages_are_added_and_edited_on_the_page(
-    client, admin, institution
+    client, institution_admin, institution
 ):
-    client.force_login(admin)
+    client.force_login(institution_admin)
 
     client.post(
         url("unit_add", institution),
@@ -363,9 +358,11 @@ def test_a_units_names_in_other_languages_are_added_and_edited_on_the_page(
     assert faculty.names == {"ru": "Факультет филологии", "de": "Philologische Fakultät"}
 
 
-def test_unit_errors_re_render_the_detail_page_with_the_form_open(client, admin, institution):
+def test_unit_errors_re_render_the_detail_page_with_the_form_open(
+    client, institution_admin, institution
+):
     UnitFactory(institution=institution, name="Faculty of History")
-    client.force_login(admin)
+    client.force_login(institution_admin)
 
     response = client.post(
         url("unit_add", institution), {"unit-name": "faculty of history", "unit-kind": "faculty"}
@@ -379,10 +376,10 @@ def test_unit_errors_re_render_the_detail_page_with_the_form_open(client, admin,
     assert Unit.objects.count() == 1
 
 
-def test_removing_a_unit_with_sub_units_shows_why(client, admin, institution):
+def test_removing_a_unit_with_sub_units_shows_why(client, institution_admin, institution):
     faculty = UnitFactory(institution=institution, name="Faculty")
     UnitFactory(institution=institution, name="Department", parent=faculty)
-    client.force_login(admin)
+    client.force_login(institution_admin)
 
     response = client.post(url("unit_remove", institution, pk=faculty.pk), follow=True)
 
@@ -390,9 +387,9 @@ def test_removing_a_unit_with_sub_units_shows_why(client, admin, institution):
     assert Unit.objects.count() == 2
 
 
-def test_units_of_another_institution_are_404(client, admin, institution):
+def test_units_of_another_institution_are_404(client, institution_admin, institution):
     foreign = UnitFactory()
-    client.force_login(admin)
+    client.force_login(institution_admin)
     assert client.get(url("unit_edit", institution, pk=foreign.pk)).status_code == 404
     assert client.post(url("unit_remove", institution, pk=foreign.pk)).status_code == 404
     assert Unit.objects.filter(pk=foreign.pk).exists()
@@ -417,9 +414,9 @@ def test_non_admin_may_not_change_units_or_contacts(client, officer, institution
     assert list(Contact.objects.values_list("name", flat=True)) == [contact.name]
 
 
-def test_admin_adds_edits_and_removes_contacts(client, admin, institution):
+def test_admin_adds_edits_and_removes_contacts(client, institution_admin, institution):
     unit = UnitFactory(institution=institution, name="International Office")
-    client.force_login(admin)
+    client.force_login(institution_admin)
 
     response = client.post(
         url("contact_add", institution),
@@ -445,8 +442,8 @@ def test_admin_adds_edits_and_removes_contacts(client, admin, institution):
     assert not Contact.objects.exists()
 
 
-def test_contact_errors_re_render_the_detail_page(client, admin, institution):
-    client.force_login(admin)
+def test_contact_errors_re_render_the_detail_page(client, institution_admin, institution):
+    client.force_login(institution_admin)
     response = client.post(url("contact_add", institution), {"contact-name": "Nobody"})
     assert response.status_code == 200
     assert response.context["contact_form"].errors["email"] == [
@@ -455,8 +452,10 @@ def test_contact_errors_re_render_the_detail_page(client, admin, institution):
     assert not Contact.objects.exists()
 
 
-def test_edit_pages_answer_only_post_where_they_change_things(client, admin, institution):
+def test_edit_pages_answer_only_post_where_they_change_things(
+    client, institution_admin, institution
+):
     unit = UnitFactory(institution=institution)
-    client.force_login(admin)
+    client.force_login(institution_admin)
     assert client.get(url("unit_add", institution)).status_code == 405
     assert client.get(url("unit_remove", institution, pk=unit.pk)).status_code == 405
