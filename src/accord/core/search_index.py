@@ -10,7 +10,9 @@ Used by migrations: each operation does nothing on the other databases.
 """
 
 import sqlite3
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from django.db import migrations
 from django.db.models.expressions import RawSQL
@@ -78,7 +80,13 @@ def without_fts_index(app_label: str, model_name: str) -> migrations.RunPython:
     return migrations.RunPython(drop, create, elidable=False)
 
 
-def _fts_create_and_drop(app_label: str, model_name: str):  # type: ignore[no-untyped-def]
+# What a RunPython operation runs: (apps, schema_editor) -> None.
+_Step = Callable[[Any, Any], None]
+
+
+def _fts_create_and_drop(app_label: str, model_name: str) -> tuple[_Step, _Step]:
+    """The two steps of the model's FTS5 index: build it from the rows, and drop it."""
+
     def create(apps, schema_editor):  # type: ignore[no-untyped-def]
         if schema_editor.connection.vendor != "sqlite" or not sqlite_has_trigram_fts():
             return

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from itertools import groupby
+from operator import attrgetter
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -21,17 +22,6 @@ def memberships_of(user: User) -> QuerySet[Membership]:
     )
 
 
-def members_visible_to(user: User, institution: Institution) -> QuerySet[Membership]:
-    """The roles held at `institution`, if `user` may see them."""
-    if not user.has_perm("core.view_members", institution):
-        return Membership.objects.none()
-    return (
-        Membership.objects.filter(institution=institution)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name", "user__username", "role")
-    )
-
-
 @dataclass
 class Member:
     """A person with the roles they hold at one institution, oldest first."""
@@ -40,11 +30,20 @@ class Member:
     memberships: list[Membership]
 
 
-def members_by_person(memberships: QuerySet[Membership]) -> list[Member]:
-    """`members_visible_to`'s roles, one entry per person, in the same order."""
+def members_visible_to(user: User, institution: Institution) -> list[Member]:
+    """The people holding roles at `institution`, by name, each once with their roles, if
+    `user` may see them."""
+    if not user.has_perm("core.view_members", institution):
+        return []
+    # A person's roles come one after the other (the username is unique), oldest first.
+    roles = (
+        Membership.objects.filter(institution=institution)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username", "created_at", "id")
+    )
     return [
-        Member(user=group[0].user, memberships=sorted(group, key=lambda m: (m.created_at, m.pk)))
-        for group in (list(roles) for _, roles in groupby(memberships, key=lambda m: m.user_id))
+        Member(user=held[0].user, memberships=held)
+        for held in (list(group) for _, group in groupby(roles, key=attrgetter("user_id")))
     ]
 
 

@@ -160,9 +160,7 @@ def _members_page(
     may_manage = request.user.has_perm("core.manage_members", institution)
     context = {
         "institution": institution,
-        "members": selectors.members_by_person(
-            selectors.members_visible_to(request.user, institution)
-        ),
+        "members": selectors.members_visible_to(request.user, institution),
         "invitations": selectors.invitations_visible_to(request.user, institution),
         "may_manage": may_manage,
         "invite_form": invite_form or (InvitationForm() if may_manage else None),

@@ -393,23 +393,13 @@ def _date_last_changes() -> None:
 
 def world_universities_import(path: Path | str | None = None) -> "ImportReport":
     """Add the World Universities and Domains list (the shipped copy unless `path` is given)
-    to the register, leaving out the rows of the demo's own institutions so that their
-    names and details stay as the demo has them."""
+    to the register. The demo's own institutions keep their names and details: the import
+    changes nothing that was written by hand (institutions/importer.py)."""
     from accord.institutions.importer import DEFAULT_FILE, import_institutions, load_rows
 
     path = path or DEFAULT_FILE
-    demo_domains = {row[5] for row in INSTITUTIONS if row[5]}
-    rows = [
-        row
-        for row in load_rows(path)
-        if not (
-            isinstance(row, dict)
-            and isinstance(row.get("domains"), list)
-            and demo_domains & {str(domain).strip().lower() for domain in row["domains"]}
-        )
-    ]
     return import_institutions(
-        rows, actor=User.objects.filter(username="admin").first(), source=str(path)
+        load_rows(path), actor=User.objects.filter(username="admin").first(), source=str(path)
     )
 
 
