@@ -89,6 +89,12 @@ class ProvisionOut(Schema):
     summary: str = Field(description="One line saying what the provision enables.")
 
 
+UPDATED_AT = (
+    "When anything of it last changed: its fields, status, parties, signatures, provisions, "
+    "documents, renewals or amendments."
+)
+
+
 class AgreementListItem(BaseModel):
     id: int
     kind: str
@@ -104,12 +110,7 @@ class AgreementListItem(BaseModel):
     parties: list[PartyBrief]
     provision_kinds: list[str] = Field(description="The kinds of provision it holds, each once.")
     created_at: Moment
-    updated_at: Moment = Field(
-        description=(
-            "When anything of it last changed: its fields, status, parties, signatures, "
-            "provisions, documents, renewals or amendments."
-        )
-    )
+    updated_at: Moment = Field(description=UPDATED_AT)
 
 
 class AgreementPage(BaseModel):
@@ -173,12 +174,7 @@ class AgreementOut(Schema):
     )
     permissions: Permissions
     created_at: dt.datetime
-    updated_at: dt.datetime = Field(
-        description=(
-            "When anything of it last changed: its fields, status, parties, signatures, "
-            "provisions, documents, renewals or amendments."
-        )
-    )
+    updated_at: dt.datetime = Field(description=UPDATED_AT)
 
 
 class ProvisionIn(Schema):
