@@ -31,7 +31,11 @@ run: migrate
 	$(BIN)/accord demo --print-logins
 	PORT=$(PORT) $(BIN)/accord serve
 
-test: install $(VNU_JAR)
+# Chromium, Java and npm for the tests, installed when missing if make runs as root on Debian
+# (scripts/system-packages names them otherwise); then the checker itself, from npm.
+test: install
+	scripts/system-packages test
+	$(MAKE) --no-print-directory $(VNU_JAR)
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: install
@@ -46,6 +50,7 @@ fmt: install
 	$(BIN)/ruff format src tests bench
 
 bench: install
+	scripts/system-packages bench
 	$(BIN)/python bench/run.py
 
 clean:

@@ -46,7 +46,10 @@ def browser(_orm_beside_playwright):
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium")
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: `make test` installs it when run as "
+            "root, or: sudo apt-get install --no-install-recommends chromium"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
