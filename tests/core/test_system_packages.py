@@ -1,7 +1,6 @@
 """`make test` and `make bench` install the Debian packages they need when run as root, and
 otherwise name exactly what to install (scripts/system-packages)."""
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,7 +21,7 @@ def run_without(tmp_path: Path, *, present: list[str], uid: int, target: str = "
     fake_id.chmod(0o755)
     return subprocess.run(  # noqa: S603
         [str(bin_dir / "bash"), str(SCRIPT), target],
-        env={"PATH": str(bin_dir), "HOME": os.environ.get("HOME", "/tmp")},
+        env={"PATH": str(bin_dir), "HOME": str(tmp_path)},
         capture_output=True,
         text=True,
         check=False,
