@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from accord.core import uploads
 from accord.core.models import User
 
 from .. import documents as document_types
@@ -60,6 +61,13 @@ def document_upload(
                 % {"limit": _megabytes(limit)}
             }
         )
+    try:
+        if sniffed.content_type == document_types.PDF:
+            uploads.check_pdf(file)
+        else:
+            uploads.check_zip_archive(file, uploads.DOCUMENT_ZIP_LIMITS)
+    except uploads.UnsafeFile as refusal:
+        raise ValidationError({"file": refusal.message}) from None
     original_name = PurePath(str(file.name or "document").replace("\\", "/")).name[:255]
     stem = get_valid_filename(PurePath(original_name).stem)[:80] if original_name else ""
     stored_name = f"{stem or 'document'}{sniffed.extension}"
