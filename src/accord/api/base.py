@@ -1,5 +1,6 @@
 """The NinjaAPI instance, authentication, problem+json errors and pagination."""
 
+import re
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
@@ -26,8 +27,50 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+# RFC 6750, section 2.1: `Bearer` and a b64token.
+BEARER_CREDENTIALS = re.compile(r"^Bearer +([A-Za-z0-9\-._~+/]+=*) *$", re.IGNORECASE)
+REALM = "accord"
+
+
+class Unauthenticated(AuthenticationError):
+    """401: no credentials, or credentials Accord does not take. `error` and `description`
+    are RFC 6750's attributes of the `WWW-Authenticate` challenge; without them the answer
+    only says how to authenticate."""
+
+    def __init__(self, detail: str, error: str = "", description: str = "") -> None:
+        super().__init__(message=detail)
+        self.detail = detail
+        self.error = error
+        self.description = description
+
+    @property
+    def challenge(self) -> str:
+        challenge = f'Bearer realm="{REALM}"'
+        if self.error:
+            challenge += f', error="{self.error}", error_description="{self.description}"'
+        return challenge
+
+
 class BearerToken(HttpBearer):
-    """`Authorization: Bearer <personal API token>`."""
+    """`Authorization: Bearer <personal API token>`. A request that sends an Authorization
+    header is answered as the token's user or refused with 401: a revoked or mistyped token
+    never falls back to what anonymous callers see."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get(self.header)
+        if header is None:
+            return None
+        scheme = header.split(" ", 1)[0]
+        if scheme.lower() != "bearer":
+            raise Unauthenticated("Accord takes a personal API token as `Authorization: Bearer …`.")
+        match = BEARER_CREDENTIALS.match(header)
+        if match is None:
+            raise Unauthenticated(
+                "The Authorization header holds no well-formed Bearer token.",
+                error="invalid_token",
+                description="The token is malformed.",
+            )
+        return self.authenticate(request, match.group(1))
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         api_token = (
@@ -36,7 +79,11 @@ class BearerToken(HttpBearer):
             .first()
         )
         if api_token is None or not api_token.user.is_active:
-            return None
+            raise Unauthenticated(
+                "The token is unknown or revoked, or its user may no longer sign in.",
+                error="invalid_token",
+                description="The token is unknown or revoked.",
+            )
         now = timezone.now()
         # Record use at most once a minute: saves a write on every call.
         if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
@@ -52,6 +99,13 @@ class SessionAuth(APIKeyCookie):
 
     def __init__(self) -> None:
         super().__init__(csrf=True)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a session there is nothing a forged request could use: the caller is
+        # answered 401 (how to authenticate), not 403 for a missing CSRF token.
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         if request.user.is_authenticated:
@@ -156,7 +210,11 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return problem(request, 401, "Unauthorized", "Authenticate with a Bearer token or a session.")
+    if not isinstance(exc, Unauthenticated):  # ninja's own: no authenticator took the request
+        exc = Unauthenticated("Authenticate with a Bearer token or a session.")
+    response = problem(request, 401, "Unauthorized", exc.detail)
+    response["WWW-Authenticate"] = exc.challenge
+    return response
 
 
 @api.exception_handler(HttpError)
