@@ -1,8 +1,10 @@
 """The daily tasks: expiry of agreements and reminders to coordinators."""
 
 import datetime as dt
+import math
 import threading
 from io import StringIO
+from smtplib import SMTPRecipientsRefused
 
 import pytest
 from django.core import mail
@@ -11,9 +13,13 @@ from django.db import connection
 from django.utils import timezone
 
 from accord.agreements import services
-from accord.agreements.models import AgreementStatus, ExpiryReminder
+from accord.agreements.models import Agreement, AgreementParty, AgreementStatus, ExpiryReminder
+from accord.agreements.services.expiry import REMINDERS_PER_BATCH
 from accord.agreements.tasks import expire_agreements, send_expiry_reminders
+from accord.core.models import AuditEvent, User
+from accord.institutions.models import Institution
 from tests.factories import AgreementFactory, MembershipFactory, UserFactory
+from tests.queries import insert_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +146,83 @@ def test_a_renewed_end_date_starts_the_reminders_afresh(institution, partner):
     assert services.expiry_reminders_send() == 2
 
 
+def ending_agreements_with_their_own_partners(count, *, label):
+    """`count` active agreements ending within 90 days, each between a new institution and a
+    new partner with a coordinator of their own: as many coordinators and institutions as a
+    national register has in its reminder window, written in bulk."""
+    today = timezone.localdate()
+    institutions = Institution.objects.bulk_create(
+        Institution(
+            name=f"{label} institution {i}",
+            slug=f"{label}-institution-{i}",
+            search_text=f"{label} institution {i}",
+            country="AZ",
+            schac_code=f"{label}-{i}.example.edu",
+        )
+        for i in range(2 * count)
+    )
+    coordinators = User.objects.bulk_create(
+        User(username=f"{label}-coordinator-{i}", email=f"{label}-coordinator-{i}@example.org")
+        for i in range(2 * count)
+    )
+    agreements = Agreement.objects.bulk_create(
+        Agreement(
+            kind="mou",
+            title=f"{label} memorandum {i}",
+            search_text=f"{label} memorandum {i}",
+            status=AgreementStatus.ACTIVE,
+            valid_from=today - dt.timedelta(days=700),
+            valid_to=today + dt.timedelta(days=i % 91),
+        )
+        for i in range(count)
+    )
+    AgreementParty.objects.bulk_create(
+        AgreementParty(agreement=agreement, institution=institution, coordinator=coordinator)
+        for i, agreement in enumerate(agreements)
+        for institution, coordinator in (
+            (institutions[2 * i], coordinators[2 * i]),
+            (institutions[2 * i + 1], coordinators[2 * i + 1]),
+        )
+    )
+    return coordinators
+
+
+def most_queries_to_send(reminders):
+    """A run reads the due reminders a batch at a time and claims, mails and records each
+    batch in one transaction: a fixed number of queries per batch, none per reminder."""
+    batches = math.ceil(reminders / REMINDERS_PER_BATCH)
+    per_batch = (
+        1  # the batch's reminders due
+        + 2  # its transaction
+        + insert_queries(ExpiryReminder, REMINDERS_PER_BATCH)
+        + insert_queries(AuditEvent, REMINDERS_PER_BATCH)
+    )
+    return 1 + batches * per_batch + 2  # the last, empty read; the content type once
+
+
+def test_reminders_reach_every_coordinator_of_a_large_register_in_a_fixed_number_of_queries(
+    count_queries,
+):
+    # Over a thousand coordinators used to be read with one condition each, joined by OR,
+    # which SQLite refuses to parse ("Expression tree is too large").
+    queries = {}
+    for label, count in (("first", 600), ("second", 1200)):
+        coordinators = ending_agreements_with_their_own_partners(count, label=label)
+        mail.outbox.clear()
+
+        with count_queries() as run:
+            assert services.expiry_reminders_send() == 2 * count
+
+        assert sorted(m.to[0] for m in mail.outbox) == sorted(c.email for c in coordinators)
+        queries[count] = len(run.captured_queries)
+        assert queries[count] <= most_queries_to_send(2 * count)
+        assert max(query["sql"].count(" OR ") for query in run.captured_queries) == 0
+
+    assert services.expiry_reminders_send() == 0
+    assert ExpiryReminder.objects.count() == 2 * (600 + 1200)
+    assert AuditEvent.objects.filter(action="agreement.reminder_sent").count() == 3600
+
+
 def test_the_expiry_task_expires_agreements_past_their_end(institution, partner):
     ended = active_agreement(institution, partner, days_left=-1)
     running = active_agreement(institution, partner, days_left=1)
@@ -205,3 +288,28 @@ def test_repeated_daily_runs_until_its_parent_is_gone(monkeypatch):
     daily.repeat_daily(lambda: runs.append(1), keep_going=lambda: next(parent_alive, False))
 
     assert runs == [1]
+
+
+def test_a_reminder_whose_mail_fails_is_sent_by_the_next_run(institution, partner, monkeypatch):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    agreement = active_agreement(institution, partner, days_left=10)
+    refused, accepted = with_coordinators(agreement)
+    send = EmailBackend.send_messages
+
+    def refuse_one(self, messages):
+        if messages[0].to == [refused.email]:
+            raise SMTPRecipientsRefused({refused.email: (550, b"mailbox unavailable")})
+        return send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_one)
+    assert services.expiry_reminders_send() == 1
+    assert [m.to for m in mail.outbox] == [[accepted.email]]
+    assert list(ExpiryReminder.objects.values_list("party__coordinator", flat=True)) == [
+        accepted.pk
+    ]
+    assert AuditEvent.objects.filter(action="agreement.reminder_sent").count() == 1
+
+    monkeypatch.setattr(EmailBackend, "send_messages", send)
+    assert services.expiry_reminders_send() == 1
+    assert [m.to for m in mail.outbox] == [[accepted.email], [refused.email]]

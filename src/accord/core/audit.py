@@ -57,6 +57,30 @@ def audit_record(
     )
 
 
+def audit_record_many(
+    *,
+    actor: User | None,
+    action: str,
+    entries: Iterable[tuple[models.Model, dict[str, Any]]],
+) -> list[AuditEvent]:
+    """`audit_record` for many targets at once, in one INSERT per hundred, for the work done
+    in batches; call inside the service's transaction."""
+    return AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                action=action,
+                target_type=ContentType.objects.get_for_model(target),
+                target_id=str(target.pk),
+                target_repr=str(target)[:300],
+                changes=_plain(changes),
+            )
+            for target, changes in entries
+        ],
+        batch_size=100,
+    )
+
+
 def audit_events_for(target: models.Model) -> models.QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)

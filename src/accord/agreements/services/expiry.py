@@ -3,17 +3,19 @@
 import datetime as dt
 import logging
 from smtplib import SMTPException
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accord.centers.services import bookings_flag_for_ended_agreement
-from accord.core.audit import audit_record
+from accord.core.audit import audit_record, audit_record_many
 
 from ..models import Agreement, AgreementParty, ExpiryReminder
 from ._base import S
@@ -92,8 +94,8 @@ def _agreement_url(agreement: Agreement) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _send_reminder(party: AgreementParty, agreement: Agreement, days_left: int) -> None:
-    coordinator = party.coordinator
+def _reminder_message(party: AgreementParty, today: dt.date) -> EmailMessage:
+    agreement, coordinator = party.agreement, party.coordinator
     assert coordinator is not None and agreement.valid_to is not None
     with translation.override(coordinator.language or settings.LANGUAGE_CODE):
         title = agreement.title_in(translation.get_language() or "en")
@@ -111,63 +113,139 @@ def _send_reminder(party: AgreementParty, agreement: Agreement, days_left: int) 
             "name": coordinator.get_full_name() or coordinator.username,
             "title": title,
             "institution": party.institution.name_in(translation.get_language() or "en"),
-            "days": days_left,
+            "days": (agreement.valid_to - today).days,
             "date": date_format(agreement.valid_to),
             "url": _agreement_url(agreement),
         }
-    send_mail(subject, body, None, [coordinator.email])
+    return EmailMessage(subject, body, None, [coordinator.email])
+
+
+# Reminders are claimed, mailed and recorded this many at a time: every query of a run has a
+# fixed size, and their number grows by a handful per batch, not per reminder.
+REMINDERS_PER_BATCH = 100
+
+
+def _reminders_due(today: dt.date, thresholds: list[int]) -> QuerySet[AgreementParty]:
+    """The parties of active agreements ending within the largest threshold, whose coordinator
+    can be written to and was not yet reminded at the nearest threshold reached (annotated as
+    `days_before`): one query whatever their number, with the agreement, institution and
+    coordinator joined."""
+    nearest_threshold = Case(
+        *(
+            When(agreement__valid_to__lte=today + dt.timedelta(days=n), then=Value(n))
+            for n in thresholds
+        ),
+        output_field=IntegerField(),
+    )
+    already_sent = ExpiryReminder.objects.filter(
+        party=OuterRef("pk"),
+        days_before=OuterRef("days_before"),
+        valid_to=OuterRef("agreement__valid_to"),
+    )
+    return (
+        AgreementParty.objects.filter(
+            agreement__status=S.ACTIVE,
+            agreement__valid_to__gte=today,
+            agreement__valid_to__lte=today + dt.timedelta(days=thresholds[-1]),
+            coordinator__is_active=True,
+        )
+        .exclude(coordinator__email="")
+        .annotate(days_before=nearest_threshold)
+        .filter(~Exists(already_sent))
+        .select_related("agreement", "institution", "coordinator")
+        .order_by("pk")
+    )
+
+
+def _reminder_changes(party: AgreementParty) -> dict[str, Any]:
+    assert party.coordinator is not None
+    return {
+        "party": party.pk,
+        "institution": party.institution.name,
+        "days_before": party.days_before,  # type: ignore[attr-defined]
+        "to": party.coordinator.email,
+    }
+
+
+def _claim(party: AgreementParty) -> ExpiryReminder:
+    """The row that says this party's reminder went; its unique key makes sending idempotent."""
+    assert party.agreement.valid_to is not None
+    return ExpiryReminder(
+        agreement=party.agreement,
+        party=party,
+        days_before=party.days_before,  # type: ignore[attr-defined]
+        valid_to=party.agreement.valid_to,
+    )
+
+
+def _remind_batch(parties: list[AgreementParty], today: dt.date) -> int:
+    """Claim the batch's reminders, mail them and record them in one transaction; a mail that
+    fails gives its claim back, to be sent by the next run. Returns how many were sent."""
+    with transaction.atomic():
+        claims = ExpiryReminder.objects.bulk_create(_claim(party) for party in parties)
+        mailer = get_connection()
+        unsent = []
+        try:
+            for party, claim in zip(parties, claims, strict=True):
+                try:
+                    mailer.send_messages([_reminder_message(party, today)])
+                except (SMTPException, OSError):
+                    logger.exception(
+                        "Expiry reminder for party %s not sent; retried next run", party.pk
+                    )
+                    unsent.append(claim.pk)
+        finally:
+            mailer.close()
+        if unsent:
+            ExpiryReminder.objects.filter(pk__in=unsent).delete()
+        sent = [claim.party for claim in claims if claim.pk not in unsent]
+        audit_record_many(
+            actor=None,
+            action="agreement.reminder_sent",
+            entries=((party.agreement, _reminder_changes(party)) for party in sent),
+        )
+    return len(sent)
+
+
+def _remind_one_by_one(parties: list[AgreementParty], today: dt.date) -> int:
+    """The batch again, a reminder at a time, when another run claimed some of it first."""
+    sent = 0
+    for party in parties:
+        try:
+            with transaction.atomic():
+                _claim(party).save()
+                audit_record(
+                    actor=None,
+                    action="agreement.reminder_sent",
+                    target=party.agreement,
+                    changes=_reminder_changes(party),
+                )
+                _reminder_message(party, today).send()
+        except IntegrityError:
+            continue  # another run sent this one
+        except (SMTPException, OSError):
+            logger.exception("Expiry reminder for party %s not sent; retried next run", party.pk)
+            continue
+        sent += 1
+    return sent
 
 
 def expiry_reminders_send(*, today: dt.date | None = None) -> int:
     """Remind each party's coordinator of an active agreement's end, once per threshold
-    (settings.ACCORD_REMINDER_DAYS). Only the nearest threshold reached is sent. A row is
-    written before each mail, in the mail's transaction, so no run sends anything twice."""
+    (settings.ACCORD_REMINDER_DAYS). Only the nearest threshold reached is sent. A reminder's
+    row is written in its mail's transaction, so no run sends anything twice, also when
+    several runs overlap. Returns how many reminders were sent."""
     today = today or timezone.localdate()
     thresholds = sorted(set(settings.ACCORD_REMINDER_DAYS))
     if not thresholds:
         return 0
-    agreements = (
-        Agreement.objects.filter(
-            status=S.ACTIVE,
-            valid_to__gte=today,
-            valid_to__lte=today + dt.timedelta(days=thresholds[-1]),
-        )
-        .prefetch_related("parties__coordinator", "parties__institution")
-        .order_by("valid_to", "pk")
-    )
+    due = _reminders_due(today, thresholds)
     sent = 0
-    for agreement in agreements:
-        assert agreement.valid_to is not None
-        days_left = (agreement.valid_to - today).days
-        days_before = min(n for n in thresholds if days_left <= n)
-        for party in agreement.parties.all():
-            coordinator = party.coordinator
-            if coordinator is None or not coordinator.email or not coordinator.is_active:
-                continue
-            key = {"party": party, "days_before": days_before, "valid_to": agreement.valid_to}
-            if ExpiryReminder.objects.filter(**key).exists():
-                continue
-            try:
-                with transaction.atomic():
-                    ExpiryReminder.objects.create(agreement=agreement, **key)
-                    audit_record(
-                        actor=None,
-                        action="agreement.reminder_sent",
-                        target=agreement,
-                        changes={
-                            "party": party.pk,
-                            "institution": party.institution.name,
-                            "days_before": days_before,
-                            "to": coordinator.email,
-                        },
-                    )
-                    _send_reminder(party, agreement, days_left)
-            except IntegrityError:
-                continue  # another run sent this one
-            except (SMTPException, OSError):
-                logger.exception(
-                    "Expiry reminder for party %s not sent; retried next run", party.pk
-                )
-                continue
-            sent += 1
+    after = 0
+    while batch := list(due.filter(pk__gt=after)[:REMINDERS_PER_BATCH]):
+        after = batch[-1].pk
+        try:
+            sent += _remind_batch(batch, today)
+        except IntegrityError:
+            sent += _remind_one_by_one(batch, today)
     return sent
