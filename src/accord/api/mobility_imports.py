@@ -17,13 +17,15 @@ from accord.core.models import User
 from accord.institutions.models import Institution
 from accord.mobility.importer.services import (
     mobility_import_get_visible,
+    mobility_import_restart,
     mobility_import_start,
+    mobility_imports_mark_stale,
     mobility_imports_visible_to,
 )
 from accord.mobility.models import ImportStatus, MobilityImport
 
-from .agreement_schemas import Problem
 from .base import Pagination
+from .openapi import Problem
 
 router = Router(tags=["mobility imports"])
 ERRORS = {401: Problem, 403: Problem, 404: Problem, 422: Problem}
@@ -97,7 +99,12 @@ def _actor(request: HttpRequest) -> User:
 )
 @paginate(Pagination, page_size=25, max_page_size=100)
 def import_list(request: HttpRequest) -> QuerySet[MobilityImport]:
-    return mobility_imports_visible_to(_actor(request))
+    imports = mobility_imports_visible_to(_actor(request))
+    # Imports whose process stopped are listed as failed.
+    mobility_imports_mark_stale(
+        imports.filter(status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING))
+    )
+    return imports
 
 
 @router.post(
@@ -145,3 +152,20 @@ def import_report(request: HttpRequest, import_id: int) -> dict[str, Any]:
         "error_count": report.get("error_count", 0),
         "errors": report.get("errors", []),
     }
+
+
+@router.post(
+    "/{import_id}/restart",
+    response={202: ImportOut, **ERRORS},
+    summary="Start a failed mobility import again",
+    description=(
+        "Queue a `failed` import again from the file stored with it: after the process running "
+        "it stopped (its report says so), or once what the report named is put right outside "
+        "the file (a host institution added to the register). Answers 202 with the import, "
+        "status `queued`; 422 when it has not failed or its file is no longer stored."
+    ),
+)
+def import_restart(request: HttpRequest, import_id: int) -> Status[Any]:
+    mobility_import = mobility_import_get_visible(_actor(request), import_id)
+    mobility_import_restart(actor=_actor(request), mobility_import=mobility_import)
+    return Status(202, mobility_import_get_visible(_actor(request), import_id))

@@ -11,5 +11,6 @@ urlpatterns = [
     path("template.xlsx", views.import_template, {"fmt": "xlsx"}, name="import_template_xlsx"),
     path("<int:pk>/", views.import_detail, name="import_detail"),
     path("<int:pk>/status/", views.import_status, name="import_status"),
+    path("<int:pk>/restart/", views.import_restart, name="import_restart"),
     path("<int:pk>/report.csv", views.import_report_csv, name="import_report_csv"),
 ]

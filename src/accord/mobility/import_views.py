@@ -4,13 +4,14 @@ import csv
 import io
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.core.exports import neutralise
 from accord.core.forms import apply_errors
@@ -19,9 +20,12 @@ from accord.core.models import User
 from .importer.forms import ImportUploadForm
 from .importer.layout import COLUMNS, XLSX_CONTENT_TYPE, template_csv, template_xlsx
 from .importer.services import (
+    can_import_for,
     institutions_importable_by,
     mobility_import_get_visible,
+    mobility_import_restart,
     mobility_import_start,
+    mobility_imports_mark_stale,
     mobility_imports_visible_to,
 )
 from .models import ImportStatus, MobilityImport
@@ -40,6 +44,7 @@ class AuthenticatedRequest(HttpRequest):
 def import_list(request: AuthenticatedRequest) -> HttpResponse:
     paginator = Paginator(mobility_imports_visible_to(request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    mobility_imports_mark_stale(page.object_list)
     return render(
         request,
         "mobility/imports/import_list.html",
@@ -79,11 +84,12 @@ def import_create(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _status_context(mobility_import: MobilityImport) -> dict[str, Any]:
+def _status_context(mobility_import: MobilityImport, user: User) -> dict[str, Any]:
     finished = mobility_import.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
     total = mobility_import.rows_total
     report = mobility_import.report or {}
     errors = report.get("errors", [])
+    file_errors = [error for error in errors if not error.get("row")]
     return {
         "import": mobility_import,
         "finished": finished,
@@ -92,7 +98,14 @@ def _status_context(mobility_import: MobilityImport) -> dict[str, Any]:
         "errors": errors,
         "error_count": report.get("error_count", len(errors)),
         "truncated": report.get("error_count", 0) > len(errors),
-        "file_errors": [error for error in errors if not error.get("row")],
+        "file_errors": file_errors,
+        # The same file is worth running again when the import stopped, not when its rows
+        # or the file need correcting.
+        "stopped": mobility_import.status == ImportStatus.FAILED and bool(report.get("stopped")),
+        "may_restart": mobility_import.status == ImportStatus.FAILED
+        and bool(report.get("stopped"))
+        and bool(mobility_import.file)
+        and can_import_for(user, mobility_import.institution),
     }
 
 
@@ -103,7 +116,7 @@ def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "mobility/imports/import_detail.html",
-        {"nav": "mobility", **_status_context(mobility_import)},
+        {"nav": "mobility", **_status_context(mobility_import, request.user)},
     )
 
 
@@ -112,7 +125,22 @@ def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def import_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The progress or outcome block of the import page, which htmx polls while it runs."""
     mobility_import = mobility_import_get_visible(request.user, pk)
-    return render(request, "mobility/imports/_status.html", _status_context(mobility_import))
+    return render(
+        request, "mobility/imports/_status.html", _status_context(mobility_import, request.user)
+    )
+
+
+@login_required
+@require_POST
+def import_restart(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Start a failed import again from its stored file."""
+    mobility_import = mobility_import_get_visible(request.user, pk)
+    try:
+        mobility_import_restart(actor=request.user, mobility_import=mobility_import)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect(mobility_import)
 
 
 @login_required

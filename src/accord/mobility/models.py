@@ -311,6 +311,10 @@ class MobilityImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The process running the import ("host:pid:start") and its last sign of life: an import
+    # queued or running whose process is gone, or silent too long, stopped (importer.stale).
+    runner = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -5,13 +5,15 @@ from pathlib import Path
 from typing import IO, Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from accord.core.progress import Progress
 from accord.institutions.models import Institution
 
-from ..models import MobilityImport
+from ..models import ImportStatus, MobilityImport
 from .run import Checked, Written, import_file
 from .services import run_import
+from .stale import runner_identity
 
 
 class _Bars:
@@ -78,8 +80,15 @@ def import_mobility_command(command: BaseCommand, options: dict[str, Any]) -> No
                 on_check=bars.on_check,
             )
         else:
+            now = timezone.now()
             mobility_import = MobilityImport.objects.create(
-                institution=institution, original_name=path.name[:255], created_by=None
+                institution=institution,
+                original_name=path.name[:255],
+                created_by=None,
+                status=ImportStatus.RUNNING,
+                started_at=now,
+                heartbeat_at=now,
+                runner=runner_identity(),
             )
             checked, written = run_import(
                 mobility_import,

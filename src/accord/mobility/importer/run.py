@@ -7,11 +7,11 @@ disk, grouped at the end, so that this too stays within constant memory.
 """
 
 import datetime as dt
-import os
+import shutil
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
@@ -25,6 +25,7 @@ from ..models import Mobility
 from . import reading
 from .reading import ImportFileError, Opener
 from .rows import IMPORTED_FIELDS, Lookups, RowChecker, column_positions
+from .stale import scratch_dir
 
 # The report keeps this many problems; all of them are counted.
 REPORT_LIMIT = 1_000
@@ -68,9 +69,8 @@ class Written:
 class _SeenIds:
     """External ids met so far, on disk; `duplicates()` lists each repeated id's rows."""
 
-    def __init__(self) -> None:
-        handle, self.path = tempfile.mkstemp(prefix="accord-import-", suffix=".sqlite3")
-        os.close(handle)
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self.db = sqlite3.connect(self.path)
         self.db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
@@ -100,7 +100,7 @@ class _SeenIds:
 
     def close(self) -> None:
         self.db.close()
-        os.unlink(self.path)
+        self.path.unlink(missing_ok=True)
 
 
 def _data_rows(opener: Opener, kind: str) -> tuple[dict[str, int], Iterator[tuple[int, list[Any]]]]:
@@ -121,13 +121,16 @@ def check_file(
     institution: Institution,
     on_progress: Progress | None = None,
     today: dt.date | None = None,
+    scratch: Path | None = None,
 ) -> Checked:
-    """Check every row of the file; nothing is written."""
+    """Check every row of the file; nothing is written. Temporary files go into the folder
+    `scratch` (an import's own, see stale.scratch_dir), or one made for this check alone."""
     checked = Checked()
+    folder = scratch if scratch is not None else scratch_dir(None)
     try:
         positions, stream = _data_rows(opener, kind)
         checker = RowChecker(Lookups(institution), positions, today=today)
-        seen = _SeenIds()
+        seen = _SeenIds(folder / "seen-ids.sqlite3")
         try:
             for number, cells in stream:
                 values, problems = checker.check(cells)
@@ -149,6 +152,9 @@ def check_file(
             seen.close()
     except ImportFileError as error:
         checked.add(None, error.field, error.message)
+    finally:
+        if scratch is None:
+            shutil.rmtree(folder, ignore_errors=True)
     if on_progress is not None:
         on_progress(checked.rows)
     return checked
@@ -164,22 +170,6 @@ def _analyze() -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(Mobility._meta.db_table)}")
 
 
-def _existing(institution: Institution, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The institution's mobilities with these external ids, as {external id: values}."""
-    return {
-        row["external_id"]: row
-        # No ORDER BY: with the model's ordering SQLite reads the institution's rows by start
-        # date instead of looking each id up in the unique index.
-        for row in Mobility.objects.filter(home_institution=institution, external_id__in=ids)
-        .order_by()
-        .values("pk", "external_id", *IMPORTED_FIELDS)
-    }
-
-
-def _changed(existing: dict[str, Any], values: dict[str, Any]) -> bool:
-    return any(existing[name] != values[name] for name in IMPORTED_FIELDS)
-
-
 class _Inserter:
     """Inserts a batch of new mobilities: one prepared INSERT run for every row (executemany)
     on SQLite, COPY on PostgreSQL.
@@ -192,14 +182,7 @@ class _Inserter:
     def __init__(self, institution: Institution, actor: User | None) -> None:
         ops = connection.ops
         self.fields = [f for f in Mobility._meta.concrete_fields if not f.primary_key]
-        self.adapters: list[Callable[[Any], Any] | None] = []
-        for model_field in self.fields:
-            if isinstance(model_field, models.DateTimeField):
-                self.adapters.append(ops.adapt_datetimefield_value)
-            elif isinstance(model_field, models.DateField):
-                self.adapters.append(ops.adapt_datefield_value)
-            else:
-                self.adapters.append(None)
+        self.adapters = [_adapter(model_field) for model_field in self.fields]
         self.defaults = {f.attname: f.get_default() for f in self.fields}
         self.defaults["home_institution_id"] = institution.pk
         self.defaults["created_by_id"] = actor.pk if actor is not None else None
@@ -227,14 +210,144 @@ class _Inserter:
             params.append(
                 [row[name] if adapt is None else adapt(row[name]) for name, adapt in slots]
             )
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # COPY streams the rows in one command instead of a round trip per row.
-                with cursor.cursor.copy(self.copy_sql) as copy:
-                    for row_params in params:
-                        copy.write_row(row_params)
+        _load(self.sql, self.copy_sql, params)
+
+
+def _adapter(model_field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """How a value of the field is handed to the database driver; None: as it is."""
+    ops = connection.ops
+    if isinstance(model_field, models.DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(model_field, models.DateField):
+        return ops.adapt_datefield_value
+    return None
+
+
+def _load(insert_sql: str, copy_sql: str, params: list[list[Any]]) -> None:
+    """Rows into a table: COPY on PostgreSQL (one command instead of a round trip per row),
+    one prepared INSERT run for every row on SQLite."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row_params in params:
+                    copy.write_row(row_params)
+        else:
+            cursor.executemany(insert_sql, params)
+
+
+# UPDATE ... FROM came with SQLite 3.33; older ones (Django supports 3.31) set each row's
+# columns from a subquery instead.
+SQLITE_UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33)
+# Stands for the batch's time among the constant values of an added row.
+_NOW = object()
+
+
+class _Upserter:
+    """Writes a batch of rows into a temporary table (the stage), then, in two set-based
+    statements, updates the mobilities whose imported values differ from their row, only
+    those, and adds the rows whose external id the home institution does not have yet.
+
+    The batch costs the same four statements whatever its rows are; Python neither reads the
+    existing mobilities nor compares them (Django's bulk_update, which this replaces, wrote
+    26 columns of every changed row through a CASE per column and ran about 100 rows/s)."""
+
+    STAGE = "accord_mobility_import_stage"
+
+    def __init__(self, institution: Institution, actor: User | None) -> None:
+        ops = connection.ops
+        quote = ops.quote_name
+        postgresql = connection.vendor == "postgresql"
+        self.institution_id = institution.pk
+        names = ["external_id", *IMPORTED_FIELDS]
+        by_attname = {f.attname: f for f in Mobility._meta.concrete_fields}
+        fields = [by_attname[name] for name in names]
+        self.names = names
+        self.adapters = [_adapter(model_field) for model_field in fields]
+        columns = [quote(f.column) for f in fields]
+        table = quote(Mobility._meta.db_table)
+        stage = quote(self.STAGE)
+        self.create_sql = (
+            # The stage's columns take their types from the mobilities table.
+            f"CREATE TEMPORARY TABLE {stage} AS SELECT {', '.join(columns)} "  # noqa: S608
+            f"FROM {table} WHERE 1 = 0"
+        )
+        self.drop_sql = f"DROP TABLE IF EXISTS {stage}"
+        self.clear_sql = f"TRUNCATE {stage}" if postgresql else f"DELETE FROM {stage}"  # noqa: S608
+        self.load_sql = (
+            f"INSERT INTO {stage} ({', '.join(columns)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(columns))})"
+        )
+        self.copy_sql = f"COPY {stage} ({', '.join(columns)}) FROM STDIN"
+        imported = columns[1:]
+        distinct = "IS DISTINCT FROM" if postgresql else "IS NOT"
+        differs = " OR ".join(f"m.{c} {distinct} s.{c}" for c in imported)
+        match = (
+            "m.home_institution_id = %s AND m.external_id IS NOT NULL "
+            "AND m.external_id = s.external_id"
+        )
+        if postgresql or SQLITE_UPDATE_FROM:
+            self.update_sql = (
+                f"UPDATE {table} AS m SET "  # noqa: S608
+                + ", ".join(f"{c} = s.{c}" for c in imported)
+                + f", {quote('updated_at')} = %s FROM {stage} AS s WHERE {match} AND ({differs})"
+            )
+        else:
+            self.update_sql = (
+                f"UPDATE {table} SET ({', '.join(imported)}) = ("  # noqa: S608
+                f"SELECT {', '.join(f's.{c}' for c in imported)} FROM {stage} AS s "
+                f"WHERE s.external_id = {table}.external_id), {quote('updated_at')} = %s "
+                f"WHERE id IN (SELECT m.id FROM {stage} AS s JOIN {table} AS m ON {match} "
+                f"WHERE {differs})"
+            )
+        staged = dict(zip(names, columns, strict=True))
+        self.insert_fields = [f for f in Mobility._meta.concrete_fields if not f.primary_key]
+        # The values of the columns a row does not give, in the order of the SELECT.
+        self.constants: list[Any] = []
+        selected = []
+        for model_field in self.insert_fields:
+            if model_field.attname in staged:
+                selected.append(f"s.{staged[model_field.attname]}")
+                continue
+            selected.append("%s")
+            if model_field.attname == "home_institution_id":
+                self.constants.append(institution.pk)
+            elif model_field.attname == "created_by_id":
+                self.constants.append(actor.pk if actor is not None else None)
+            elif model_field.attname in ("created_at", "updated_at"):
+                self.constants.append(_NOW)
             else:
-                cursor.executemany(self.sql, params)
+                default = model_field.get_default()
+                self.constants.append(model_field.get_db_prep_save(default, connection))
+        self.insert_sql = (
+            f"INSERT INTO {table} ({', '.join(quote(f.column) for f in self.insert_fields)}) "  # noqa: S608
+            f"SELECT {', '.join(selected)} FROM {stage} AS s WHERE NOT EXISTS ("
+            f"SELECT 1 FROM {table} AS m WHERE {match})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(self.drop_sql)
+            cursor.execute(self.create_sql)
+
+    def write(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
+        """(added, updated) for this batch."""
+        slots = list(zip(self.names, self.adapters, strict=True))
+        params = [
+            [values[name] if adapt is None else adapt(values[name]) for name, adapt in slots]
+            for values in rows
+        ]
+        _load(self.load_sql, self.copy_sql, params)
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        constants = [now if value is _NOW else value for value in self.constants]
+        with connection.cursor() as cursor:
+            cursor.execute(self.update_sql, [now, self.institution_id])
+            updated = cursor.rowcount
+            cursor.execute(self.insert_sql, [*constants, self.institution_id])
+            added = cursor.rowcount
+            cursor.execute(self.clear_sql)
+        return added, updated
+
+    def close(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(self.drop_sql)
 
 
 def write_file(
@@ -253,37 +366,30 @@ def write_file(
     checker = RowChecker(Lookups(institution), positions, today=today)
     batch: list[dict[str, Any]] = []
     done = 0
-    inserter = _Inserter(institution, actor)
 
-    # A first import (no external ids yet) has nothing to look up: the check made sure that
-    # the file repeats no id.
+    # A first import (no external ids yet) has nothing to match: its rows are inserted
+    # straight away, the check having made sure that the file repeats no id.
     any_existing = Mobility.objects.filter(
         home_institution=institution, external_id__isnull=False
     ).exists()
     if any_existing:
         _analyze()
+        upserter: _Upserter | None = _Upserter(institution, actor)
+        inserter = None
+    else:
+        upserter = None
+        inserter = _Inserter(institution, actor)
 
     def flush() -> None:
-        ids = [values["external_id"] for values in batch]
-        existing = _existing(institution, ids) if any_existing else {}
-        now = timezone.now()
-        new, changed = [], []
-        for values in batch:
-            current = existing.get(values["external_id"])
-            if current is None:
-                new.append(values)
-            elif _changed(current, values):
-                changed.append(Mobility(pk=current["pk"], updated_at=now, **values))
-            else:
-                written.unchanged += 1
-        if new:
-            inserter.insert(new)
-            written.created += len(new)
-        if changed:
-            Mobility.objects.bulk_update(
-                changed, [*IMPORTED_FIELDS, "updated_at"], batch_size=BATCH_SIZE
-            )
-            written.updated += len(changed)
+        if upserter is not None:
+            added, updated = upserter.write(batch)
+        else:
+            assert inserter is not None
+            inserter.insert(batch)
+            added, updated = len(batch), 0
+        written.created += added
+        written.updated += updated
+        written.unchanged += len(batch) - added - updated
         batch.clear()
 
     for _number, cells in stream:
@@ -300,6 +406,8 @@ def write_file(
             on_progress(done)
     if batch:
         flush()
+    if upserter is not None:
+        upserter.close()
     if written.created + written.updated >= ANALYZE_AFTER:
         _analyze()
     if on_progress is not None:
@@ -317,12 +425,15 @@ def import_file(
     on_total: Progress | None = None,
     on_check: Progress | None = None,
     on_write: Progress | None = None,
+    on_begin: Callable[[], None] | None = None,
     on_written: Callable[[Checked, Written], None] | None = None,
     today: dt.date | None = None,
+    scratch: Path | None = None,
 ) -> tuple[Checked, Written | None]:
     """Check the file, then write it in one transaction if every row is good (and not
-    `dry_run`). `on_written` runs inside that transaction, to record the import's outcome
-    with the rows. Returns what the check found and what was written (None if nothing)."""
+    `dry_run`). `on_begin` runs first in that transaction, `on_written` last, to record the
+    import's outcome with the rows. Returns what the check found and what was written (None
+    if nothing)."""
     try:
         kind = reading.sniff(opener, name)
         total = reading.count_rows(opener, kind)
@@ -332,11 +443,15 @@ def import_file(
         return checked, None
     if on_total is not None:
         on_total(total)
-    checked = check_file(opener, kind, institution=institution, on_progress=on_check, today=today)
+    checked = check_file(
+        opener, kind, institution=institution, on_progress=on_check, today=today, scratch=scratch
+    )
     if not checked.ok or dry_run:
         return checked, None
     try:
         with transaction.atomic():
+            if on_begin is not None:
+                on_begin()
             # One import at a time per home institution (PostgreSQL; SQLite has one writer
             # anyway), so that two files with the same new external id cannot both add it.
             list(Institution.objects.select_for_update().filter(pk=institution.pk).values("pk"))
