@@ -180,9 +180,9 @@ def sign_all_parties(agreement: Agreement, on: dt.date = dt.date(2025, 1, 10)) -
 
 
 def agreement_row_counts() -> dict[str, int]:
-    """How many agreements, parties, provisions, documents, reminders and audit events exist,
-    to show that a refused change changed nothing."""
-    from accord.agreements.models import AgreementDocument, ExpiryReminder
+    """How many agreements, parties (present and former), provisions, documents, reminders and
+    audit events exist, to show that a refused change changed nothing."""
+    from accord.agreements.models import AgreementDocument, ExpiryReminder, FormerParty
     from accord.core.models import AuditEvent
 
     return {
@@ -190,6 +190,7 @@ def agreement_row_counts() -> dict[str, int]:
         for model in (
             Agreement,
             AgreementParty,
+            FormerParty,
             Provision,
             AgreementDocument,
             ExpiryReminder,

@@ -142,7 +142,7 @@ def test_typed_markup_is_escaped_on_list_and_detail(client, officer, institution
         tags=[f"tag {SCRIPT}"],
         valid_from=dt.date(2025, 1, 1),
     )
-    party = agreement.parties.get(institution=partner)
+    party = agreement.parties.get(institution=institution)
     services.party_sign(
         actor=officer,
         party=party,

@@ -14,6 +14,7 @@ from tests.factories import (
     AgreementDocumentFactory,
     AgreementFactory,
     InstitutionFactory,
+    MembershipFactory,
     ProvisionFactory,
     agreement_row_counts,
     docx_bytes,
@@ -414,7 +415,7 @@ def test_patch_of_a_signed_field_is_422(as_officer, agreement):
     }
 
 
-def test_the_lifecycle_through_the_api(as_officer, agreement):
+def test_the_lifecycle_through_the_api(as_officer, agreement, institution, partner):
     def transition(to, **extra):
         return as_officer.post(
             f"{BASE}/{agreement.pk}/transitions",
@@ -428,11 +429,15 @@ def test_the_lifecycle_through_the_api(as_officer, agreement):
     signing = transition("signing").json()
     assert "No signed copy of the agreement is attached." in signing["activation_blockers"]
 
-    for party in agreement.parties.all():
+    # Each party's signature is recorded by its own staff.
+    partner_officer = MembershipFactory(institution=partner, role="officer").user
+    for signer, headers in ((institution, {}), (partner, bearer(partner_officer))):
+        party = agreement.parties.get(institution=signer)
         response = as_officer.post(
             f"{BASE}/{agreement.pk}/parties/{party.pk}/signature",
             {"signatory_name": "Rector", "signed_on": "2025-01-10"},
             content_type="application/json",
+            **headers,
         )
         assert response.json()["has_signed"] is True
     upload = as_officer.post(
@@ -651,3 +656,78 @@ def test_an_unknown_scope_is_refused_naming_the_parameter(as_outsider):
     response = as_outsider.get(f"{BASE}/", {"scope": "everything"})
 
     assert problem(response, 422)["errors"].keys() == {"scope"}
+
+
+# A party's own part ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def as_partner_officer(client, partner):
+    client.force_login(MembershipFactory(institution=partner, role="officer").user)
+    return client
+
+
+def test_another_partys_staff_may_not_sign_name_a_coordinator_for_or_remove_a_party(
+    as_partner_officer, agreement, institution, officer
+):
+    services.party_add(actor=officer, agreement=agreement, institution=InstitutionFactory())
+    party = agreement.parties.get(institution=institution)
+    before = agreement_row_counts()
+    base = f"{BASE}/{agreement.pk}/parties/{party.pk}"
+
+    responses = [
+        as_partner_officer.post(
+            f"{base}/signature",
+            {"signatory_name": "Somebody", "signed_on": "2025-01-10"},
+            content_type="application/json",
+        ),
+        as_partner_officer.put(
+            f"{base}/coordinator", {"coordinator": officer.pk}, content_type="application/json"
+        ),
+        as_partner_officer.delete(base),
+    ]
+
+    for response in responses:
+        body = problem(response, 403)
+        assert body["detail"] == (
+            f"Only the staff of {institution.name} may change what {institution.name} records."
+        )
+    party.refresh_from_db()
+    assert (party.signatory_name, party.signed_on, party.coordinator) == ("", None, None)
+    assert agreement_row_counts() == before
+
+
+def test_a_party_leaves_through_the_api_and_still_reads_the_agreement(
+    as_officer, agreement, institution, partner
+):
+    third = InstitutionFactory()
+    added = as_officer.post(
+        f"{BASE}/{agreement.pk}/parties",
+        {"institution": third.slug},
+        content_type="application/json",
+    )
+    assert added.status_code == 201, added.content
+    party = agreement.parties.get(institution=institution)
+
+    left = as_officer.delete(f"{BASE}/{agreement.pk}/parties/{party.pk}")
+
+    assert left.status_code == 204
+    detail = as_officer.get(f"{BASE}/{agreement.pk}")
+    assert detail.status_code == 200
+    body = detail.json()
+    assert [p["institution"]["id"] for p in body["parties"]] == [partner.pk, third.pk]
+    assert [f["institution"]["id"] for f in body["former_parties"]] == [institution.pk]
+    assert body["permissions"] == {
+        "change": False,
+        "transition": False,
+        "download_documents": True,
+    }
+    history = as_officer.get(f"{BASE}/{agreement.pk}/history")
+    assert [e["action"] for e in history.json()][:2] == [
+        "agreement.party_removed",
+        "agreement.party_added",
+    ]
+    refused = as_officer.patch(
+        f"{BASE}/{agreement.pk}", {"title": "Ours again"}, content_type="application/json"
+    )
+    assert problem(refused, 403)

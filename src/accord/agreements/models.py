@@ -159,6 +159,39 @@ class AgreementParty(models.Model):
         return bool(self.signatory_name and self.signed_on)
 
 
+class FormerParty(models.Model):
+    """An institution that left an agreement. Its staff keep reading the agreement and its
+    history, and change nothing of it; the party itself is gone from `parties`, so whatever
+    counts or lists parties sees only those still in the agreement."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="former_parties"
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        on_delete=models.PROTECT,
+        related_name="former_agreement_parties",
+        db_index=False,
+    )
+    left_at = models.DateTimeField(_("left on"))
+
+    class Meta:
+        ordering = ["left_at", "id"]
+        indexes = [
+            # "Agreements my institutions were ever party to" (the list's own filter).
+            models.Index(fields=["institution", "agreement"], name="former_party_institution")
+        ]
+        constraints = [
+            # Also the index that the lists' visibility check probes for each agreement.
+            models.UniqueConstraint(
+                fields=["agreement", "institution"], name="former_party_unique_institution"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} left {self.agreement}"
+
+
 class ProvisionKind(models.TextChoices):
     CENTER_ACCESS = "center_access", _("Access to research centers")
     JOINT_EVENTS = "joint_events", _("Joint events")

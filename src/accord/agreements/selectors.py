@@ -4,19 +4,28 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, connections
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accord.core.audit import audit_events_for
 from accord.core.memberships import staff_institution_ids
 from accord.core.models import AuditEvent, User
 from accord.institutions.models import Institution
 
-from .models import Agreement, AgreementDocument, AgreementParty, AgreementStatus, Provision
+from .models import (
+    Agreement,
+    AgreementDocument,
+    AgreementParty,
+    AgreementStatus,
+    FormerParty,
+    Provision,
+)
+from .rules import reads_history
 
 AnyUser = User | AnonymousUser
 
@@ -38,13 +47,22 @@ def visibility_condition(user: AnyUser, *, own_only: bool = False) -> Q | None:
     # and stop after a page (or after the capped count), checking each through the unique
     # (agreement, institution) index. With `pk IN` SQLite's planner (without ANALYZE) would
     # instead read every public active agreement through the status index and sort them all.
+    # An institution that left an agreement keeps seeing it (agreements.rules): a second
+    # probe, of the small former parties' unique index, for the agreements not yet let in.
     party_of_own = AgreementParty.objects.filter(
+        agreement_id=OuterRef("pk"), institution_id__in=own
+    )
+    former_party_of_own = FormerParty.objects.filter(
         agreement_id=OuterRef("pk"), institution_id__in=own
     )
     if own_only:
         # Alone, the institutions' own agreements are best found through the party index.
-        return Q(pk__in=party_agreement_ids(institution_id__in=own))
-    return public | Q(Exists(party_of_own))
+        return Q(
+            pk__in=party_agreement_ids(institution_id__in=own).union(
+                FormerParty.objects.filter(institution_id__in=own).order_by().values("agreement_id")
+            )
+        )
+    return public | Q(Exists(party_of_own)) | Q(Exists(former_party_of_own))
 
 
 def party_agreement_ids(**party_filters: Any) -> QuerySet[AgreementParty, Any]:
@@ -105,6 +123,8 @@ class PartyRow:
     country: str
     has_signed: bool
     names: dict[str, str] = field(default_factory=dict)
+    # When the institution left the agreement; None for a party still in it.
+    left_at: dt.datetime | None = None
 
 
 @dataclass(slots=True)
@@ -126,6 +146,8 @@ class AgreementRow:
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
     parties: list[PartyRow] = field(default_factory=list)
+    # Institutions that left, for a reader of the agreement's history (rules.reads_history).
+    former_parties: list[PartyRow] = field(default_factory=list)
     provision_kinds: list[str] = field(default_factory=list)
 
     @property
@@ -146,10 +168,17 @@ ROW_FIELDS = (
 
 
 def agreement_rows(
-    queryset: QuerySet[Agreement], start: int, stop: int, fields: tuple[str, ...] = ROW_FIELDS
+    queryset: QuerySet[Agreement],
+    start: int,
+    stop: int,
+    fields: tuple[str, ...] = ROW_FIELDS,
+    *,
+    reader: AnyUser | None = None,
 ) -> list[AgreementRow]:
     """Rows `start` to `stop` of `queryset` (`fields` of each), with their parties (and the
-    parties' institutions) and the kinds of provision each holds once, in three queries."""
+    parties' institutions) and the kinds of provision each holds once, in three queries.
+    The institutions that left each agreement come with its parties, kept on the rows whose
+    history `reader` may read."""
     rows = {
         values["id"]: AgreementRow(**values)
         for values in queryset.prefetch_related(None).values(*fields)[start:stop]
@@ -158,8 +187,9 @@ def agreement_rows(
         return []
     parties_sql, provisions_sql = _row_details_sql()
     marks = ", ".join(["%s"] * len(rows))
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(parties_sql.format(marks), list(rows))
+    db = connections[queryset.db]
+    with db.cursor() as cursor:
+        cursor.execute(parties_sql.format(marks, marks), [*rows, *rows])
         for (
             agreement_id,
             pk,
@@ -170,51 +200,80 @@ def agreement_rows(
             signatory,
             signed_on,
             names,
+            left_at,
         ) in cursor.fetchall():
-            rows[agreement_id].parties.append(
-                PartyRow(
-                    pk,
-                    institution_id,
-                    slug,
-                    name,
-                    country,
-                    bool(signatory and signed_on),
-                    # A JSON column, read as text by a raw cursor.
-                    json.loads(names) if names else {},
-                )
+            party = PartyRow(
+                pk,
+                institution_id,
+                slug,
+                name,
+                country,
+                bool(signatory and signed_on),
+                # A JSON column, read as text by a raw cursor.
+                json.loads(names) if names else {},
             )
+            if left_at is None:
+                rows[agreement_id].parties.append(party)
+            else:
+                party.left_at = _read_datetime(left_at)
+                rows[agreement_id].former_parties.append(party)
         cursor.execute(provisions_sql.format(marks), list(rows))
         for agreement_id, kind in cursor.fetchall():
             kinds = rows[agreement_id].provision_kinds
             if kind not in kinds:
                 kinds.append(kind)
+    for row in rows.values():
+        if row.former_parties and not (
+            reader is not None
+            and reads_history(
+                reader, (p.institution_id for p in (*row.parties, *row.former_parties))
+            )
+        ):
+            row.former_parties = []
     return list(rows.values())
+
+
+def _read_datetime(value: Any) -> dt.datetime:
+    """A datetime as a raw cursor gives it, aware: SQLite gives the UTC text."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return cast(dt.datetime, value)
 
 
 @cache
 def _row_details_sql() -> tuple[str, str]:
-    """The SELECTs of the rows' parties (with their institutions) and provision kinds, with
-    `{}` for the agreement ids' placeholders. Written once rather than built by the ORM on
-    every list request: the same SQL as the querysets
-    `AgreementParty.objects.filter(agreement_id__in=ids).order_by("id").values_list(
-    "agreement_id", "id", "institution_id", "institution__slug", "institution__name",
-    "institution__country", "signatory_name", "signed_on", "institution__names")` and
+    """The SELECTs of the rows' parties (with their institutions, and then those that left,
+    with when) and provision kinds, with `{}` for the agreement ids' placeholders. Written
+    once rather than built by the ORM on every list request: the same SQL as the querysets
+    `AgreementParty.objects.filter(agreement_id__in=ids).values_list("agreement_id", "id",
+    "institution_id", "institution__slug", "institution__name", "institution__country",
+    "signatory_name", "signed_on", "institution__names")`, and the like of `FormerParty`
+    with its `left_at` (where the parties give NULL) after them, by id; and
     `Provision.objects.filter(agreement_id__in=ids).order_by("id").values_list(
-    "agreement_id", "kind")`, whose compiling took longer than running them; no value
-    needs converting but the institutions' `names` on SQLite (`signed_on` is only tested for
-    being set)."""
+    "agreement_id", "kind")`, whose compiling took longer than running them. No value needs
+    converting but the institutions' `names` and `left_at` on SQLite (`signed_on` is only
+    tested for being set)."""
     quote = connection.ops.quote_name
-    party, institution, provision = (
-        quote(model._meta.db_table) for model in (AgreementParty, Institution, Provision)
+    party, former, institution, provision = (
+        quote(model._meta.db_table)
+        for model in (AgreementParty, FormerParty, Institution, Provision)
     )
     # Only quoted table and column names go into the SQL; the ids are parameters.
     parties = (
         f"SELECT {party}.agreement_id, {party}.id, {party}.institution_id,"  # noqa: S608
         f" {institution}.slug,"
         f" {institution}.name, {institution}.country, {party}.signatory_name,"
-        f" {party}.signed_on, {institution}.names FROM {party} INNER JOIN {institution}"
+        f" {party}.signed_on, {institution}.names, NULL AS left_at"
+        f" FROM {party} INNER JOIN {institution}"
         f" ON ({party}.institution_id = {institution}.id)"
-        f" WHERE {party}.agreement_id IN ({{}}) ORDER BY {party}.id ASC"
+        f" WHERE {party}.agreement_id IN ({{}})"
+        f" UNION ALL SELECT {former}.agreement_id, {former}.id, {former}.institution_id,"
+        f" {institution}.slug, {institution}.name, {institution}.country, '', NULL,"
+        f" {institution}.names, {former}.left_at FROM {former} INNER JOIN {institution}"
+        f" ON ({former}.institution_id = {institution}.id)"
+        f" WHERE {former}.agreement_id IN ({{}}) ORDER BY 2"
     )
     provisions = (
         f"SELECT agreement_id, kind FROM {provision}"  # noqa: S608
@@ -263,11 +322,13 @@ def agreements_page(
     *,
     clamp: bool = True,
     fields: tuple[str, ...] = ROW_FIELDS,
+    reader: AnyUser | None = None,
 ) -> ListPage:
     """Page `number` (from 1) of `queryset`. The count stops at COUNT_CAP + 1 matches, or at
     the end of the page asked for plus one when that is further, so that numbering the
     pages never counts the whole register. A number that is not a page gives page 1; with
-    `clamp`, one past the last page gives the last page (as Django's `Paginator.get_page`)."""
+    `clamp`, one past the last page gives the last page (as Django's `Paginator.get_page`).
+    `reader`: see `agreement_rows`."""
     try:
         number = min(max(int(number), 1), MAX_PAGE)
     except (TypeError, ValueError):
@@ -279,7 +340,11 @@ def agreements_page(
     if clamp and exact:
         number = min(number, pages)
     start = (number - 1) * page_size
-    rows = agreement_rows(queryset, start, start + page_size, fields) if start < counted else []
+    rows = (
+        agreement_rows(queryset, start, start + page_size, fields, reader=reader)
+        if start < counted
+        else []
+    )
     return ListPage(
         object_list=rows,
         number=number,
@@ -292,7 +357,8 @@ def agreements_page(
 
 def agreement_for_detail(user: AnyUser, pk: int) -> Agreement:
     """The agreement with everything its page shows loaded: parties with institutions and
-    coordinators, provisions, documents, renewals and amendments. 404 when not visible."""
+    coordinators, the institutions that left, provisions, documents, renewals and
+    amendments. 404 when not visible."""
     queryset = (
         _visible(user)
         .select_related("renews", "amends", "created_by")
@@ -302,6 +368,12 @@ def agreement_for_detail(user: AnyUser, pk: int) -> Agreement:
                 queryset=AgreementParty.objects.select_related(
                     "institution", "coordinator"
                 ).order_by("id"),
+            ),
+            Prefetch(
+                "former_parties",
+                queryset=FormerParty.objects.select_related("institution").order_by(
+                    "left_at", "id"
+                ),
             ),
             Prefetch("provisions", queryset=Provision.objects.order_by("id")),
             Prefetch(

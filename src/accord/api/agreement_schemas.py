@@ -82,6 +82,18 @@ class PartyBrief(BaseModel):
     has_signed: bool
 
 
+class FormerPartyOut(BaseModel):
+    institution: InstitutionRef
+    left_at: Moment = Field(description="When the institution left the agreement.")
+
+
+FORMER_PARTIES = (
+    "Institutions that left the agreement: their staff still read it and its history, and "
+    "change nothing. Shown to those who read its history (its parties' staff, present and "
+    "former); empty for others."
+)
+
+
 class ProvisionOut(Schema):
     id: int
     kind: str = one_of(ProvisionKind.values)
@@ -108,6 +120,7 @@ class AgreementListItem(BaseModel):
     languages: list[str]
     tags: list[str]
     parties: list[PartyBrief]
+    former_parties: list[FormerPartyOut] = Field(description=FORMER_PARTIES)
     provision_kinds: list[str] = Field(description="The kinds of provision it holds, each once.")
     created_at: Moment
     updated_at: Moment = Field(description=UPDATED_AT)
@@ -167,6 +180,7 @@ class AgreementOut(Schema):
     renewals: list[AgreementRef]
     amendments: list[AgreementRef]
     parties: list[PartyOut]
+    former_parties: list[FormerPartyOut] = Field(description=FORMER_PARTIES)
     provisions: list[ProvisionOut]
     allowed_transitions: list[str] = Field(description="Statuses it may go to next.")
     activation_blockers: list[str] = Field(
@@ -360,6 +374,18 @@ def render_list_item(row: AgreementRow) -> dict[str, Any]:
             }
             for party in row.parties
         ],
+        "former_parties": [
+            {
+                "institution": {
+                    "id": party.institution_id,
+                    "slug": party.slug,
+                    "name": party.name,
+                    "country": party.country,
+                },
+                "left_at": party.left_at,
+            }
+            for party in row.former_parties
+        ],
         "provision_kinds": row.provision_kinds,
     }
 
@@ -433,6 +459,12 @@ def render_detail(user: Any, agreement: Agreement) -> dict[str, Any]:
         "renewals": [render_ref(a) for a in agreement.renewals.all()],
         "amendments": [render_ref(a) for a in agreement.amendments.all()],
         "parties": [render_party(p, show_coordinator=may_change) for p in agreement.parties.all()],
+        "former_parties": [
+            {"institution": render_institution(former.institution), "left_at": former.left_at}
+            for former in agreement.former_parties.all()
+        ]
+        if user.has_perm("agreements.view_history", agreement)
+        else [],
         "provisions": [render_provision(p) for p in agreement.provisions.all()],
         "allowed_transitions": services.agreement_allowed_transitions(agreement)
         if may_transition

@@ -127,7 +127,9 @@ def agreement_list(request: HttpRequest, filters: Query[AgreementFilters]) -> Ht
             {field: [str(m) for m in messages] for field, messages in form.errors.items()}
         )
     queryset = form.filter(selectors.agreements_visible_to(request.user, own_only=form.own_only))
-    page = selectors.agreements_page(queryset, filters.page, filters.page_size, clamp=False)
+    page = selectors.agreements_page(
+        queryset, filters.page, filters.page_size, clamp=False, reader=request.user
+    )
     return json_response(render_page(page))
 
 
@@ -241,7 +243,7 @@ def agreement_transition(
 )
 def agreement_history(request: HttpRequest, agreement_id: int) -> list[dict[str, Any]]:
     agreement = selectors.agreement_get_visible(request.user, agreement_id)
-    if not request.user.has_perm("agreements.change_agreement", agreement):
+    if not request.user.has_perm("agreements.view_history", agreement):
         raise Http404("No such agreement.")
     return [
         {
@@ -305,7 +307,11 @@ def party_add(request: HttpRequest, agreement_id: int, payload: PartyIn) -> Stat
     "/{agreement_id}/parties/{party_id}",
     response={204: None, **ERRORS},
     summary="Remove a party",
-    description="Only in draft or negotiation, and never below two parties.",
+    description=(
+        "The party leaves the agreement: only by its own staff's decision (or platform "
+        "staff's); another party's staff get 403. Only in draft or negotiation, and never "
+        "below two parties. Its staff keep reading the agreement as a former party."
+    ),
 )
 def party_remove(request: HttpRequest, agreement_id: int, party_id: int) -> Status[None]:
     agreement = selectors.agreement_get_visible(request.user, agreement_id)
@@ -317,6 +323,7 @@ def party_remove(request: HttpRequest, agreement_id: int, party_id: int) -> Stat
     "/{agreement_id}/parties/{party_id}/signature",
     response={200: PartyOut, **ERRORS},
     summary="Record a party's signature",
+    description="By the party's own staff (or platform staff); another party's staff get 403.",
 )
 def party_sign(
     request: HttpRequest, agreement_id: int, party_id: int, payload: SignatureIn
@@ -336,6 +343,7 @@ def party_sign(
     "/{agreement_id}/parties/{party_id}/coordinator",
     response={200: PartyOut, **ERRORS},
     summary="Set a party's coordinator",
+    description="By the party's own staff (or platform staff); another party's staff get 403.",
 )
 def party_set_coordinator(
     request: HttpRequest, agreement_id: int, party_id: int, payload: CoordinatorIn

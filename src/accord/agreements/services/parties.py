@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from accord.core.audit import diff, snapshot
 from accord.core.models import Membership, User
 from accord.institutions.models import Institution
 
-from ..models import Agreement, AgreementParty
+from ..models import Agreement, AgreementParty, FormerParty
 from ._base import (
     EDITABLE_STATUSES,
     PARTY_CHANGE_STATUSES,
@@ -23,6 +23,17 @@ from ._base import (
 )
 
 # Parties -------------------------------------------------------------------------------------
+
+
+def _require_own_party(actor: User, party: AgreementParty) -> None:
+    """A party's signature, coordinator and leaving are its own staff's (or platform staff's)
+    to record: the agreement's other parties may not decide them for it."""
+    _require_change(actor, party.agreement)
+    if not actor.has_perm("agreements.change_party", party):
+        raise PermissionDenied(
+            _("Only the staff of %(institution)s may change what %(institution)s records.")
+            % {"institution": party.institution.display_name}
+        )
 
 
 def _require_party_changes_allowed(agreement: Agreement) -> None:
@@ -51,6 +62,8 @@ def party_add(*, actor: User, agreement: Agreement, institution: Institution) ->
                 }
             )
         party = AgreementParty.objects.create(agreement=current, institution=institution)
+        # An institution that left and comes back is a party again, not a former one.
+        FormerParty.objects.filter(agreement=current, institution=institution).delete()
         _record_change(
             actor=actor,
             action="agreement.party_added",
@@ -61,8 +74,10 @@ def party_add(*, actor: User, agreement: Agreement, institution: Institution) ->
 
 
 def party_remove(*, actor: User, party: AgreementParty) -> None:
+    """The party leaves the agreement, by its own staff's decision. Its staff keep reading
+    the agreement and its history as a former party."""
     agreement = party.agreement
-    _require_change(actor, agreement)
+    _require_own_party(actor, party)
     with transaction.atomic():
         current = _locked(agreement)
         _require_party_changes_allowed(current)
@@ -73,6 +88,11 @@ def party_remove(*, actor: User, party: AgreementParty) -> None:
         name = party.institution.name
         party_id = party.pk
         party.delete()
+        FormerParty.objects.update_or_create(
+            agreement=current,
+            institution_id=party.institution_id,
+            defaults={"left_at": timezone.now()},
+        )
         _record_change(
             actor=actor,
             action="agreement.party_removed",
@@ -91,7 +111,7 @@ def party_sign(
 ) -> AgreementParty:
     """Record who signed for the party, and when."""
     agreement = party.agreement
-    _require_change(actor, agreement)
+    _require_own_party(actor, party)
     errors: dict[str, str] = {}
     signatory_name = " ".join((signatory_name or "").split())
     signatory_position = " ".join((signatory_position or "").split())
@@ -133,7 +153,7 @@ def party_set_coordinator(
 ) -> AgreementParty:
     """Name the person who coordinates the agreement at the party's institution (or nobody)."""
     agreement = party.agreement
-    _require_change(actor, agreement)
+    _require_own_party(actor, party)
     if (
         coordinator is not None
         and not Membership.objects.filter(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accord.centers import selectors as centers_selectors
 from accord.core.forms import apply_errors
+from accord.core.memberships import staff_institution_ids
 from accord.mobility import selectors as mobility_selectors
 
 from .. import selectors, services
@@ -56,11 +57,27 @@ def _render_detail(
     user = request.user
     may_change = user.has_perm("agreements.change_agreement", agreement)
     may_transition = user.has_perm("agreements.transition_agreement", agreement)
+    may_read_history = user.has_perm("agreements.view_history", agreement)
     parties = list(agreement.parties.all())
+    # Each party's signature and coordinator are its own staff's to record.
+    own_parties = {party.pk for party in parties if user.has_perm("agreements.change_party", party)}
     candidates = (
-        coordinator_candidates(party.institution_id for party in parties) if may_change else {}
+        coordinator_candidates(party.institution_id for party in parties if party.pk in own_parties)
+        if may_change
+        else {}
     )
-    party_rows = [(party, candidates.get(party.institution_id, [])) for party in parties]
+    party_rows = [
+        (party, candidates.get(party.institution_id, []), party.pk in own_parties)
+        for party in parties
+    ]
+    former_parties = list(agreement.former_parties.all()) if may_read_history else []
+    own_staff_ids = staff_institution_ids(user)
+    # Whom the reader works for, when that institution left: they read, and change nothing.
+    left = (
+        None
+        if may_change
+        else next((f for f in former_parties if f.institution_id in own_staff_ids), None)
+    )
     provision_rows = []
     for provision in agreement.provisions.all():
         summary, label = provision_summary(provision), f"{provision.get_kind_display()}: "
@@ -99,6 +116,8 @@ def _render_detail(
         "agreement": agreement,
         "parties": parties,
         "party_rows": party_rows,
+        "former_parties": former_parties,
+        "left": left,
         "languages": language_choices(agreement.languages, only=True),
         "provision_rows": provision_rows,
         "documents": list(agreement.documents.all()) if may_download else [],
@@ -134,7 +153,7 @@ def _render_detail(
         ),
         "timeline": (
             timeline_entries(selectors.agreement_timeline(agreement), agreement, user)
-            if may_change
+            if may_read_history
             else []
         ),
     }
@@ -178,9 +197,13 @@ def _failed(
     return _back(agreement)
 
 
-def _party(agreement: Agreement, party_pk: int) -> AgreementParty:
+def _party(request: AuthenticatedRequest, agreement: Agreement, party_pk: int) -> AgreementParty:
+    """The agreement's party: 404 when it has no such party, 403 when it is not the user's
+    to change (another party's signature, coordinator and leaving are not)."""
     for party in agreement.parties.all():
         if party.pk == party_pk:
+            if not request.user.has_perm("agreements.change_party", party):
+                raise PermissionDenied
             return party
     raise Http404("No such party.")
 
@@ -233,7 +256,7 @@ def party_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def party_remove(request: AuthenticatedRequest, pk: int, party_pk: int) -> HttpResponse:
     agreement = _for_change(request, pk)
-    party = _party(agreement, party_pk)
+    party = _party(request, agreement, party_pk)
     try:
         services.party_remove(actor=request.user, party=party)
     except ValidationError as error:
@@ -246,7 +269,7 @@ def party_remove(request: AuthenticatedRequest, pk: int, party_pk: int) -> HttpR
 @require_POST
 def party_sign(request: AuthenticatedRequest, pk: int, party_pk: int) -> HttpResponse:
     agreement = _for_change(request, pk)
-    party = _party(agreement, party_pk)
+    party = _party(request, agreement, party_pk)
     form = SignatureForm(request.POST)
     if not form.is_valid():
         return _failed(request, agreement, form)
@@ -264,7 +287,7 @@ def party_sign(request: AuthenticatedRequest, pk: int, party_pk: int) -> HttpRes
 @require_POST
 def party_coordinator(request: AuthenticatedRequest, pk: int, party_pk: int) -> HttpResponse:
     agreement = _for_change(request, pk)
-    party = _party(agreement, party_pk)
+    party = _party(request, agreement, party_pk)
     form = CoordinatorForm(request.POST, party=party)
     if not form.is_valid():
         return _failed(request, agreement, form)

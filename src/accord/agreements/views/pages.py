@@ -39,7 +39,11 @@ def agreement_list(request: AuthenticatedRequest) -> HttpResponse:
     filter_form, agreements = _listed(request)
     dress_filters(filter_form, reverse("agreements:institution_options"))
     page = selectors.agreements_page(
-        agreements, request.GET.get("page"), PAGE_SIZE, fields=selectors.PAGE_FIELDS
+        agreements,
+        request.GET.get("page"),
+        PAGE_SIZE,
+        fields=selectors.PAGE_FIELDS,
+        reader=request.user,
     )
     return render(
         request,

@@ -11,6 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.safestring import SafeString
+from django.utils.timezone import localdate
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -107,6 +108,8 @@ class _ListLabels:
     countries: dict[str, str]
     months: list[str]
     not_set: str
+    # "left on %(date)s", for an institution that left the agreement.
+    left_on: str
 
 
 _LIST_LABELS: dict[str, _ListLabels] = {}
@@ -134,6 +137,7 @@ def _list_labels() -> _ListLabels:
             countries={code: escape(name) for code, name in country_names().items()},
             months=["", *(escape(month) for month in _month_abbreviations())],
             not_set=f'<span class="muted">{not_set}</span>',
+            left_on=escape(_("left on %(date)s")),
         )
     return labels
 
@@ -147,6 +151,7 @@ def list_rows(rows: Iterable[AgreementRow]) -> SafeString:
     language = get_language() or ""
     kinds, statuses, provisions = labels.kinds, labels.statuses, labels.provisions
     countries, months, not_set = labels.countries, labels.months, labels.not_set
+    left_on = labels.left_on
     # The detail URL reversed once, the id put in for each row.
     url_prefix, url_suffix = reverse("agreements:detail", args=[_URL_ID]).split(str(_URL_ID))
     url_prefix, url_suffix = escape(url_prefix), escape(url_suffix)
@@ -154,18 +159,25 @@ def list_rows(rows: Iterable[AgreementRow]) -> SafeString:
     def day(value: dt.date | None) -> str:
         return f"{value.day} {months[value.month]} {value.year}" if value else "…"
 
-    def party(name: str, code: str) -> str:
+    def party(name: str, code: str, left_at: dt.datetime | None = None) -> str:
         country = countries.get(code) or escape(code)
+        opening, left = "<li>", ""
+        if left_at:
+            opening = '<li class="former">'
+            left = f' <small class="muted">{left_on % {"date": day(localdate(left_at))}}</small>'
         return (
-            f'\n          <li>{escape(name)} <abbr class="country" title="{country}">'
-            f"{escape(code)}</abbr></li>\n          "
+            f"\n          {opening}{escape(name)} "
+            f'<abbr class="country" title="{country}">{escape(code)}</abbr>{left}</li>\n          '
         )
 
     html = []
     for row in rows:
         status = escape(row.status)
         parties = "".join(
-            [party(item.names.get(language) or item.name, item.country) for item in row.parties]
+            [
+                party(item.names.get(language) or item.name, item.country, item.left_at)
+                for item in (*row.parties, *row.former_parties)
+            ]
         )
         valid = (
             f"{day(row.valid_from)} – {day(row.valid_to)}"

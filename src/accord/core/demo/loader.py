@@ -301,7 +301,10 @@ class DemoLoader:
         for party in agreement.parties.all():
             coordinator = self.coordinator(party.institution_id)
             if coordinator is not None:
-                agreements.party_set_coordinator(actor=actor, party=party, coordinator=coordinator)
+                # A party's coordinator is its own staff's to name: here, their own choice.
+                agreements.party_set_coordinator(
+                    actor=coordinator, party=party, coordinator=coordinator
+                )
         return agreement
 
     def coordinator(self, institution_id: int) -> User | None:
@@ -312,7 +315,7 @@ class DemoLoader:
 
     def advance(self, spec: Spec, agreement: Agreement, signed_on: dt.date) -> None:
         """Take the draft along its lifecycle to the spec's status; each party's own people
-        record its signature where the demo has them."""
+        record its signature where the demo has them, platform staff where it has none."""
         actor = self.actor_for(spec.parties)
         if spec.status == S.DRAFT:
             return
@@ -329,7 +332,7 @@ class DemoLoader:
                 else SIGNATORIES[party.institution.country.code][(len(spec.title) + number) % 2]
             )
             agreements.party_sign(
-                actor=self.coordinator(party.institution_id) or actor,
+                actor=self.coordinator(party.institution_id) or self.users["admin"],
                 party=party,
                 signatory_name=name,
                 signatory_position=position,
