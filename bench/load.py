@@ -94,9 +94,11 @@ def run_rounds(
 ) -> tuple[list[Line], list[str]]:
     """Every target, then the mix, each followed by the bare view, round after round; with
     the load averages seen after each run."""
-    mix = web.Target("the five in turn", "(mixed)")
+    mixed = [target for target in targets if target.in_mix]
+    mix = web.Target(f"the {len(mixed)} above in turn", "(mixed)")
     lines = [Line(target, target.check(accord.base)) for target in targets]
-    lines.append(Line(mix, round(statistics.mean(line.size for line in lines))))
+    sizes = [line.size for line in lines if line.target.in_mix]
+    lines.insert(len(mixed), Line(mix, round(statistics.mean(sizes))))
     web.BARE.check(bare.base)
     loads = []
 
@@ -110,7 +112,7 @@ def run_rounds(
         load(server, [target], WARM_UP_SECONDS)
     for number in range(1, ARGS.rounds + 1):
         for line in lines:
-            line_targets = targets if line.target is mix else [line.target]
+            line_targets = mixed if line.target is mix else [line.target]
             accord_result = load(accord, line_targets, ARGS.seconds)
             bare_result = load(bare, [web.BARE], ARGS.seconds)
             line.accord.append(accord_result)
@@ -160,10 +162,12 @@ def main() -> None:
         "2 threads, on the same machine",
         f"- Data: {who.data}; {filled}",
         f"- Agreement page: {who.page_agreement_title} (id {who.page_agreement_id}), as "
-        f"`{who.page_officer}`; list and API as an officer of {who.busiest_name} "
-        f"({who.busiest_agreements:,} agreements); public page of the same institution "
-        f"({who.busiest_public:,} active public agreements)",
-        f"- Command: `{command}` ({ARGS.rounds} rounds of {ARGS.seconds:.0f} s per URL, after "
+        f"`{who.page_officer}`; public page of {who.page_institution_name} "
+        f"({who.page_institution_public:,} active public agreements); list and API as an "
+        f"officer of {who.busiest_name} ({who.busiest_agreements:,} agreements), whose "
+        f"public page lists {who.busiest_public:,}",
+        f"- Command: `{command}` ({ARGS.rounds} round{'s' if ARGS.rounds > 1 else ''} of "
+        f"{ARGS.seconds:.0f} s per URL, after "
         f"a {WARM_UP_SECONDS:.0f} s warm-up of each; medians over the rounds)",
         "",
         "| URL | KiB | Accord rps | bare rps | bare / Accord | Accord p50 ms | "

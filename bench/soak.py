@@ -281,7 +281,7 @@ def main() -> None:
     server = web.Server("accord-soak", "accord.wsgi", SETUP.var_dir / "load")
     try:
         server.start("/healthz")
-        targets = web.accord_targets(server.base, who)
+        targets = [target for target in web.accord_targets(server.base, who) if target.in_mix]
         for target in targets:
             target.check(server.base)
         web.wrk(server.base, targets, connections=8, seconds=WARM_UP_SECONDS)
