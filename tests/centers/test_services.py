@@ -1,4 +1,5 @@
 import datetime as dt
+import math
 from io import StringIO
 
 import pytest
@@ -13,9 +14,11 @@ from accord.agreements.services import agreement_transition, agreements_expire_d
 from accord.centers import services
 from accord.centers.models import Booking, BookingStatus, ResearchCenter
 from accord.centers.selectors import bookings_to_decide
+from accord.centers.services.bookings import BOOKINGS_PER_BATCH
 from accord.core.audit import audit_events_for
-from accord.core.models import Role
+from accord.core.models import AuditEvent, Role
 from tests.centers.world import at, build_world, member, next_monday, request
+from tests.queries import insert_queries
 
 pytestmark = pytest.mark.django_db
 B = BookingStatus
@@ -445,6 +448,61 @@ def test_past_approved_bookings_are_completed():
     assert services.bookings_complete_past(at(next_monday(), 11)) == 1
     booking.refresh_from_db()
     assert booking.status == B.COMPLETED
+
+
+def past_and_future_bookings(world, count):
+    """`count` approved bookings that ended yesterday and `count` future ones under the
+    partner's agreement, written in bulk: a large center's day of work for the daily jobs."""
+    yesterday = at(next_monday(), 10) - dt.timedelta(days=8)
+    tomorrow = at(next_monday(), 10) + dt.timedelta(days=7)
+    Booking.objects.bulk_create(
+        Booking(
+            facility=world.facility,
+            requester=requester,
+            institution=institution,
+            agreement=agreement,
+            starts_at=start + dt.timedelta(minutes=i),
+            ends_at=start + dt.timedelta(minutes=i + 1),
+            purpose="Scanning",
+            status=B.APPROVED,
+        )
+        for start, requester, institution, agreement in (
+            (yesterday, world.researcher, world.host, None),
+            (tomorrow, world.guest, world.partner, world.agreement),
+        )
+        for i in range(count)
+    )
+
+
+def test_the_booking_jobs_take_a_fixed_number_of_queries_per_batch(
+    count_queries, django_capture_on_commit_callbacks
+):
+    world = build_world()
+    type(world.agreement).objects.filter(pk=world.agreement.pk).update(
+        status=AgreementStatus.TERMINATED
+    )
+    queries = {}
+    for count in (450, 900):
+        Booking.objects.all().delete()
+        past_and_future_bookings(world, count)
+        mail.outbox.clear()
+
+        with django_capture_on_commit_callbacks(execute=True), count_queries() as run:
+            assert services.bookings_complete_past() == count
+            assert services.bookings_flag_ended_agreements() == count
+
+        queries[count] = len(run.captured_queries)
+        assert Booking.objects.filter(status=B.COMPLETED).count() == count
+        assert Booking.objects.exclude(flagged_reason="").count() == count
+        assert [m.to for m in mail.outbox] == [[world.manager.email]]
+
+    # A fixed number of queries per batch of bookings, none per booking: completing reads,
+    # updates and records a batch in its transaction; flagging updates and records it.
+    audit = insert_queries(AuditEvent, BOOKINGS_PER_BATCH, batch_size=100)
+    per_batch = (4 + audit) + (1 + audit)
+    batches_added = math.ceil(900 / BOOKINGS_PER_BATCH) - math.ceil(450 / BOOKINGS_PER_BATCH)
+    assert queries[900] - queries[450] <= per_batch * batches_added
+    assert AuditEvent.objects.filter(action="booking.completed").count() == 450 + 900
 
 
 def test_daily_command_runs_the_booking_tasks():

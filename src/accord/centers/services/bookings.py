@@ -8,7 +8,7 @@ writers are serialised), then counts the approved bookings it would overlap.
 
 import datetime as dt
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accord.agreements.models import Agreement
-from accord.core.audit import audit_record
+from accord.core.audit import audit_record, audit_record_many
 from accord.core.models import User
 
 from .. import access, mails
@@ -342,28 +342,36 @@ def _promote(candidate: Booking, facility: Facility, *, changes: dict[str, objec
     mails.notify(candidate, "requested", requester=False)
 
 
+# The daily jobs change bookings this many at a time: every query has a fixed size, and their
+# number grows by a few per batch, not per booking.
+BOOKINGS_PER_BATCH = 200
+
+
 def bookings_complete_past(now: dt.datetime | None = None) -> int:
     """Mark approved bookings that have ended as completed; returns how many."""
     now = now or timezone.now()
-    with transaction.atomic():
-        due = list(
-            Booking.objects.select_for_update()
-            .filter(status=B.APPROVED, ends_at__lte=now)
-            .select_related("facility")
-        )
-        if not due:
-            return 0
-        Booking.objects.filter(pk__in=[b.pk for b in due], status=B.APPROVED).update(
-            status=B.COMPLETED, updated_at=timezone.now()
-        )
-        for booking in due:
-            audit_record(
+    completed = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Booking.objects.select_for_update()
+                .filter(status=B.APPROVED, ends_at__lte=now)
+                .select_related("facility")
+                .order_by("pk")[:BOOKINGS_PER_BATCH]
+            )
+            if not due:
+                return completed
+            Booking.objects.filter(pk__in=[b.pk for b in due], status=B.APPROVED).update(
+                status=B.COMPLETED, updated_at=timezone.now()
+            )
+            audit_record_many(
                 actor=None,
                 action="booking.completed",
-                target=booking,
-                changes={"status": [B.APPROVED.value, B.COMPLETED.value]},
+                entries=(
+                    (booking, {"status": [B.APPROVED.value, B.COMPLETED.value]}) for booking in due
+                ),
             )
-    return len(due)
+        completed += len(due)
 
 
 def bookings_flag_for_ended_agreement(
@@ -387,21 +395,27 @@ def bookings_flag_for_ended_agreement(
         )
         if not bookings:
             return 0
-        Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(
-            flagged_reason=text[:300], updated_at=timezone.now()
+        for start in range(0, len(bookings), BOOKINGS_PER_BATCH):
+            batch = bookings[start : start + BOOKINGS_PER_BATCH]
+            Booking.objects.filter(pk__in=[b.pk for b in batch]).update(
+                flagged_reason=text[:300], updated_at=timezone.now()
+            )
+        audit_record_many(
+            actor=None,
+            action="booking.flagged",
+            entries=(
+                (booking, {"flagged_reason": text, "agreement": agreement.pk})
+                for booking in bookings
+            ),
         )
         first_by_center: dict[int, Booking] = {}
+        count_by_center: Counter[int] = Counter()
         for booking in bookings:
             booking.flagged_reason = text[:300]
-            audit_record(
-                actor=None,
-                action="booking.flagged",
-                target=booking,
-                changes={"flagged_reason": text, "agreement": agreement.pk},
-            )
             first_by_center.setdefault(booking.facility.center_id, booking)
-        for booking in first_by_center.values():
-            count = sum(1 for b in bookings if b.facility.center_id == booking.facility.center_id)
+            count_by_center[booking.facility.center_id] += 1
+        for center_id, booking in first_by_center.items():
+            count = count_by_center[center_id]
             mails.notify(
                 booking,
                 "flagged",
@@ -415,13 +429,18 @@ def bookings_flag_for_ended_agreement(
 def bookings_flag_ended_agreements(now: dt.datetime | None = None) -> int:
     """The daily sweep: flag future bookings under every agreement that is no longer active."""
     now = now or timezone.now()
-    agreement_ids = set(
+    # The agreements are chosen by a subquery, not by a list of their ids, which would grow
+    # with them.
+    with_bookings_to_flag = (
         Booking.objects.filter(status__in=LIVE, starts_at__gte=now, flagged_reason="")
         .exclude(agreement=None)
-        .exclude(agreement__status="active")
-        .values_list("agreement_id", flat=True)
+        .values("agreement_id")
+    )
+    ended = (
+        Agreement.objects.filter(pk__in=with_bookings_to_flag)
+        .exclude(status="active")
+        .order_by("pk")
     )
     return sum(
-        bookings_flag_for_ended_agreement(agreement=agreement, now=now)
-        for agreement in Agreement.objects.filter(pk__in=agreement_ids)
+        bookings_flag_for_ended_agreement(agreement=agreement, now=now) for agreement in list(ended)
     )
