@@ -142,6 +142,111 @@ def test_changed_row_updates_its_mobility_only(kaznu, warsaw):
     assert Mobility.objects.count() == 4
 
 
+def test_reimport_updates_only_the_changed_rows_in_their_changed_columns(kaznu, warsaw):
+    run(csv_bytes(good_row(n) for n in range(1, 6)), kaznu)
+    before = {m.external_id: m for m in Mobility.objects.all()}
+    rows = [
+        good_row(1),
+        good_row(2, end_date="2026-06-30", programme=""),
+        good_row(3),
+        good_row(4, eqf_level="", email="", status="ongoing", returned_home="", returned_on=""),
+        good_row(5),
+        good_row(6),
+    ]
+
+    _checked, written = run(csv_bytes(rows), kaznu)
+
+    assert (written.created, written.updated, written.unchanged) == (1, 2, 3)
+    after = {m.external_id: m for m in Mobility.objects.all()}
+    second, fourth = after["KZ-0000002"], after["KZ-0000004"]
+    assert (second.end_date, second.programme, second.family_name) == (
+        dt.date(2026, 6, 30),
+        "",
+        "Nurlanova 2",
+    )
+    assert (fourth.eqf_level, fourth.email, fourth.status) == (None, "", "ongoing")
+    assert (fourth.returned_home, fourth.returned_on) == (None, None)
+    assert fourth.given_names == "Aigerim"
+    for unchanged in ("KZ-0000001", "KZ-0000003", "KZ-0000005"):
+        assert after[unchanged].updated_at == before[unchanged].updated_at
+    assert second.updated_at > before["KZ-0000002"].updated_at
+    assert after["KZ-0000006"].home_institution == kaznu
+    assert after["KZ-0000006"].created_at == after["KZ-0000006"].updated_at
+
+
+def test_reimport_after_a_value_was_blanked_puts_it_back(kaznu, warsaw):
+    run(csv_bytes([good_row(1, eqf_level="", birth_date="")]), kaznu)
+
+    _checked, written = run(csv_bytes([good_row(1)]), kaznu)
+
+    assert (written.created, written.updated, written.unchanged) == (0, 1, 0)
+    mobility = Mobility.objects.get()
+    assert (mobility.eqf_level, mobility.birth_date) == (6, dt.date(2003, 4, 17))
+
+
+def test_reimport_leaves_other_institutions_mobilities_alone(kaznu, warsaw):
+    other = InstitutionFactory(schac_code="enu.kz", country="KZ")
+    run(csv_bytes([good_row(1)]), kaznu)
+    import_file(
+        opener_of(csv_bytes([good_row(1, home_institution="enu.kz")])),
+        "m.csv",
+        institution=other,
+        actor=None,
+        today=TODAY,
+    )
+
+    _checked, written = run(csv_bytes([good_row(1, programme="Erasmus+")]), kaznu)
+
+    assert written.updated == 1
+    assert Mobility.objects.get(home_institution=other).programme == "Bolashak"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the path of SQLite before 3.33")
+def test_reimport_on_sqlite_without_update_from(kaznu, warsaw, monkeypatch):
+    from accord.mobility.importer import run as run_module
+
+    monkeypatch.setattr(run_module, "SQLITE_UPDATE_FROM", False)
+    run(csv_bytes(good_row(n) for n in range(1, 4)), kaznu)
+
+    _checked, written = run(
+        csv_bytes([good_row(1), good_row(2, kind="traineeship"), good_row(3), good_row(4)]),
+        kaznu,
+    )
+
+    assert (written.created, written.updated, written.unchanged) == (1, 1, 2)
+    assert Mobility.objects.get(external_id="KZ-0000002").kind == "traineeship"
+    assert Mobility.objects.get(external_id="KZ-0000001").kind == "semester_exchange"
+
+
+def _write_statements(kaznu, monkeypatch, count_queries, rows: int) -> list[str]:
+    """The statements of re-importing `rows` rows, each changed, in batches of 10."""
+    from accord.mobility.importer import run as run_module
+
+    monkeypatch.setattr(run_module, "BATCH_SIZE", 10)
+    Mobility.objects.filter(home_institution=kaznu).delete()
+    run(csv_bytes(good_row(n) for n in range(1, rows + 1)), kaznu)
+    changed = csv_bytes(good_row(n, programme="Erasmus+") for n in range(1, rows + 1))
+    with count_queries() as queries:
+        _checked, written = run(changed, kaznu)
+    assert written.updated == rows
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_statements_per_batch_of_a_reimport_do_not_grow_with_its_rows(
+    kaznu, warsaw, monkeypatch, count_queries
+):
+    two, four, six = (
+        _write_statements(kaznu, monkeypatch, count_queries, rows) for rows in (20, 40, 60)
+    )
+
+    per_batch = (len(four) - len(two)) // 2
+    assert len(six) - len(four) == len(four) - len(two) == 2 * per_batch
+    assert per_batch <= 5
+    # Set-based: a batch's SQL is as long for 10 rows as it would be for 1,000.
+    assert sum(map(len, six)) - sum(map(len, four)) == sum(map(len, four)) - sum(map(len, two))
+    assert max(map(len, six)) == max(map(len, two))
+
+
 def test_host_matched_by_ror_id_or_exact_name(kaznu, warsaw):
     rows = [
         good_row(1, host_institution="https://ror.org/039bjqg32"),
