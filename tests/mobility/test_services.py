@@ -3,13 +3,15 @@ every write, the lifecycle, the return and return obligations with their reminde
 
 import datetime as dt
 import io
+import math
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from accord.core.models import AuditEvent
+from accord.core.models import AuditEvent, Membership, Role, User
+from accord.institutions.models import Institution
 from accord.mobility import services
 from accord.mobility.models import (
     Mobility,
@@ -18,6 +20,7 @@ from accord.mobility.models import (
     ObligationStatus,
     ReturnObligation,
 )
+from accord.mobility.services.obligations import OBLIGATIONS_PER_BATCH
 from tests.factories import InstitutionFactory, ProvisionFactory, UnitFactory
 from tests.mobility.records import (
     END,
@@ -27,6 +30,7 @@ from tests.mobility.records import (
     officer_of,
     values,
 )
+from tests.queries import insert_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -463,6 +467,68 @@ def test_reminders_go_to_home_officers_once_per_threshold(settings, home_officer
     assert "returning by Jan. 21, 2027, in 20 days" in mail.outbox[0].body
     assert mail.outbox[0].subject.endswith("falls due on Jan. 21, 2027")
     assert ObligationReminder.objects.get().days_before == 30
+
+
+def obligations_at_many_homes(count, host, *, label, today):
+    """`count` pending obligations falling due within 90 days, each of a mobility from an
+    institution of its own with an officer of its own, written in bulk."""
+    homes = Institution.objects.bulk_create(
+        Institution(
+            name=f"{label} home {i}",
+            slug=f"{label}-home-{i}",
+            search_text=f"{label} home {i}",
+            country="KZ",
+            schac_code=f"{label}-home-{i}.example.edu",
+        )
+        for i in range(count)
+    )
+    officers = User.objects.bulk_create(
+        User(username=f"{label}-officer-{i}", email=f"{label}-officer-{i}@example.org")
+        for i in range(count)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=officer, institution=home, role=Role.OFFICER)
+        for officer, home in zip(officers, homes, strict=True)
+    )
+    mobilities = Mobility.objects.bulk_create(
+        MobilityFactory.build(home_institution=home, host_institution=host) for home in homes
+    )
+    ReturnObligation.objects.bulk_create(
+        ReturnObligation(
+            mobility=mobility,
+            programme="Bolashak",
+            years_of_work=5,
+            return_within_months=6,
+            due_on=today + dt.timedelta(days=i % 91),
+        )
+        for i, mobility in enumerate(mobilities)
+    )
+    return officers
+
+
+def test_obligation_reminders_take_a_fixed_number_of_queries_per_batch(
+    settings, host, count_queries
+):
+    settings.ACCORD_REMINDER_DAYS = [90, 30]
+    today = dt.date.today()
+    queries = {}
+    for label, count in (("first", 150), ("second", 300)):
+        officers = obligations_at_many_homes(count, host, label=label, today=today)
+        mail.outbox.clear()
+
+        with count_queries() as run:
+            assert services.obligation_reminders_send(today=today) == count
+
+        queries[count] = len(run.captured_queries)
+        assert sorted(m.to[0] for m in mail.outbox) == sorted(o.email for o in officers)
+
+    assert services.obligation_reminders_send(today=today) == 0
+    assert ObligationReminder.objects.count() == 450
+    # Per batch: its obligations, their officers, and the claims and audit events written in
+    # one transaction; none per obligation.
+    per_batch = 2 + 2 + insert_queries(ObligationReminder, OBLIGATIONS_PER_BATCH) + 1
+    batches_added = math.ceil(300 / OBLIGATIONS_PER_BATCH) - math.ceil(150 / OBLIGATIONS_PER_BATCH)
+    assert queries[300] - queries[150] <= per_batch * batches_added
 
 
 def test_daily_run_sends_obligation_reminders(settings, home_officer, home, host):

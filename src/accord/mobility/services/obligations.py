@@ -6,15 +6,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accord.core.audit import audit_record
-from accord.core.models import Role, User
+from accord.core.audit import audit_record, audit_record_many
+from accord.core.models import Membership, Role, User
 
 from ..models import (
     Mobility,
@@ -154,7 +155,9 @@ def _mobility_url(mobility: Mobility) -> str:
     return f"{settings.SITE_URL}{reverse('mobility:detail', kwargs={'pk': mobility.pk})}"
 
 
-def _send_obligation_reminder(officer: User, obligation: ReturnObligation, days_left: int) -> None:
+def _obligation_reminder_message(
+    officer: User, obligation: ReturnObligation, today: dt.date
+) -> EmailMessage:
     mobility = obligation.mobility
     with translation.override(officer.language or settings.LANGUAGE_CODE):
         subject = _("Return obligation of %(name)s falls due on %(date)s") % {
@@ -174,10 +177,137 @@ def _send_obligation_reminder(officer: User, obligation: ReturnObligation, days_
             "programme": obligation.programme,
             "years": obligation.years_of_work,
             "date": date_format(obligation.due_on),
-            "days": days_left,
+            "days": (obligation.due_on - today).days,
             "url": _mobility_url(mobility),
         }
-    send_mail(subject, body, None, [officer.email])
+    return EmailMessage(subject, body, None, [officer.email])
+
+
+# Obligations are claimed, mailed and recorded this many at a time: every query of a run has a
+# fixed size, and their number grows by a handful per batch, not per obligation.
+OBLIGATIONS_PER_BATCH = 100
+
+
+def _obligations_due(today: dt.date, thresholds: list[int]) -> QuerySet[ReturnObligation]:
+    """Pending obligations falling due within the largest threshold whose reminder at the
+    nearest threshold reached (annotated as `days_before`) was not yet sent."""
+    nearest_threshold = Case(
+        *(When(due_on__lte=today + dt.timedelta(days=n), then=Value(n)) for n in thresholds),
+        output_field=IntegerField(),
+    )
+    already_sent = ObligationReminder.objects.filter(
+        obligation=OuterRef("pk"), days_before=OuterRef("days_before"), due_on=OuterRef("due_on")
+    )
+    return (
+        ReturnObligation.objects.filter(
+            status=ObligationStatus.PENDING,
+            due_on__gte=today,
+            due_on__lte=today + dt.timedelta(days=thresholds[-1]),
+        )
+        .exclude(mobility__status=S.CANCELLED)
+        .annotate(days_before=nearest_threshold)
+        .filter(~Exists(already_sent))
+        .select_related("mobility__home_institution")
+        .order_by("pk")
+    )
+
+
+def _officers_of(institution_ids: set[int]) -> dict[int, list[User]]:
+    """The active admins and officers with an address of each institution, in one query."""
+    officers: dict[int, dict[int, User]] = {pk: {} for pk in institution_ids}
+    memberships = (
+        Membership.objects.filter(
+            institution_id__in=institution_ids,
+            role__in=(Role.ADMIN, Role.OFFICER),
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("user_id")
+    )
+    for membership in memberships:
+        officers[membership.institution_id].setdefault(membership.user_id, membership.user)
+    return {pk: list(users.values()) for pk, users in officers.items()}
+
+
+def _reminder_changes(obligation: ReturnObligation, officers: list[User]) -> dict[str, Any]:
+    return {
+        "obligation": obligation.pk,
+        "programme": obligation.programme,
+        "days_before": obligation.days_before,  # type: ignore[attr-defined]
+        "to": [officer.email for officer in officers],
+    }
+
+
+def _claim(obligation: ReturnObligation) -> ObligationReminder:
+    return ObligationReminder(
+        obligation=obligation,
+        days_before=obligation.days_before,  # type: ignore[attr-defined]
+        due_on=obligation.due_on,
+    )
+
+
+def _remind_batch(batch: list[tuple[ReturnObligation, list[User]]], today: dt.date) -> int:
+    """Claim the batch's reminders, mail them and record them in one transaction; an
+    obligation whose mail fails gives its claim back, to be sent by the next run."""
+    with transaction.atomic():
+        claims = ObligationReminder.objects.bulk_create(_claim(o) for o, _officers in batch)
+        mailer = get_connection()
+        unsent = []
+        try:
+            for (obligation, officers), claim in zip(batch, claims, strict=True):
+                try:
+                    for officer in officers:
+                        mailer.send_messages(
+                            [_obligation_reminder_message(officer, obligation, today)]
+                        )
+                except (SMTPException, OSError):
+                    logger.exception(
+                        "Obligation reminder for %s not sent; retried next run", obligation.pk
+                    )
+                    unsent.append(claim.pk)
+        finally:
+            mailer.close()
+        if unsent:
+            ObligationReminder.objects.filter(pk__in=unsent).delete()
+        sent = [
+            (obligation, officers)
+            for (obligation, officers), claim in zip(batch, claims, strict=True)
+            if claim.pk not in unsent
+        ]
+        audit_record_many(
+            actor=None,
+            action="mobility.reminder_sent",
+            entries=(
+                (obligation.mobility, _reminder_changes(obligation, officers))
+                for obligation, officers in sent
+            ),
+        )
+    return len(sent)
+
+
+def _remind_one_by_one(batch: list[tuple[ReturnObligation, list[User]]], today: dt.date) -> int:
+    """The batch again, an obligation at a time, when another run claimed some of it first."""
+    sent = 0
+    for obligation, officers in batch:
+        try:
+            with transaction.atomic():
+                _claim(obligation).save()
+                audit_record(
+                    actor=None,
+                    action="mobility.reminder_sent",
+                    target=obligation.mobility,
+                    changes=_reminder_changes(obligation, officers),
+                )
+                for officer in officers:
+                    _obligation_reminder_message(officer, obligation, today).send()
+        except IntegrityError:
+            continue  # another run sent this one
+        except (SMTPException, OSError):
+            logger.exception("Obligation reminder for %s not sent; retried next run", obligation.pk)
+            continue
+        sent += 1
+    return sent
 
 
 def obligation_reminders_send(*, today: dt.date | None = None) -> int:
@@ -189,59 +319,23 @@ def obligation_reminders_send(*, today: dt.date | None = None) -> int:
     thresholds = sorted(set(settings.ACCORD_REMINDER_DAYS))
     if not thresholds:
         return 0
-    obligations = (
-        ReturnObligation.objects.filter(
-            status=ObligationStatus.PENDING,
-            due_on__gte=today,
-            due_on__lte=today + dt.timedelta(days=thresholds[-1]),
-        )
-        .exclude(mobility__status=S.CANCELLED)
-        .select_related("mobility__home_institution")
-        .order_by("due_on", "pk")
-    )
+    due = _obligations_due(today, thresholds)
     officers_by_institution: dict[int, list[User]] = {}
     sent = 0
-    for obligation in obligations:
-        days_left = (obligation.due_on - today).days
-        days_before = min(n for n in thresholds if days_left <= n)
-        key = {"obligation": obligation, "days_before": days_before, "due_on": obligation.due_on}
-        if ObligationReminder.objects.filter(**key).exists():
-            continue
-        institution_id = obligation.mobility.home_institution_id
-        if institution_id not in officers_by_institution:
-            officers_by_institution[institution_id] = list(
-                User.objects.filter(
-                    memberships__institution_id=institution_id,
-                    memberships__role__in=(Role.ADMIN, Role.OFFICER),
-                    is_active=True,
-                )
-                .exclude(email="")
-                .distinct()
-                .order_by("pk")
-            )
-        officers = officers_by_institution[institution_id]
-        if not officers:
+    after = 0
+    while obligations := list(due.filter(pk__gt=after)[:OBLIGATIONS_PER_BATCH]):
+        after = obligations[-1].pk
+        institutions = {o.mobility.home_institution_id for o in obligations}
+        officers_by_institution.update(_officers_of(institutions - set(officers_by_institution)))
+        batch = [
+            (obligation, officers)
+            for obligation in obligations
+            if (officers := officers_by_institution[obligation.mobility.home_institution_id])
+        ]
+        if not batch:
             continue
         try:
-            with transaction.atomic():
-                ObligationReminder.objects.create(**key)
-                audit_record(
-                    actor=None,
-                    action="mobility.reminder_sent",
-                    target=obligation.mobility,
-                    changes={
-                        "obligation": obligation.pk,
-                        "programme": obligation.programme,
-                        "days_before": days_before,
-                        "to": [officer.email for officer in officers],
-                    },
-                )
-                for officer in officers:
-                    _send_obligation_reminder(officer, obligation, days_left)
+            sent += _remind_batch(batch, today)
         except IntegrityError:
-            continue  # another run sent this one
-        except (SMTPException, OSError):
-            logger.exception("Obligation reminder for %s not sent; retried next run", obligation.pk)
-            continue
-        sent += 1
+            sent += _remind_one_by_one(batch, today)
     return sent
