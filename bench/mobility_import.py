@@ -16,6 +16,7 @@ engine.
 """
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -194,6 +195,44 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class SqlClock:
+    """Time spent in the database during the write: every statement, and the COPY of rows
+    (PostgreSQL), which bypasses Django's statement wrappers."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def statement(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    @contextlib.contextmanager
+    def copies(self) -> Any:
+        from django.db import connection
+
+        from accord.mobility.importer import run
+
+        load = run._load
+
+        def timed(insert_sql: str, copy_sql: str, params: list[list[Any]]) -> None:
+            if connection.vendor != "postgresql":
+                return load(insert_sql, copy_sql, params)  # timed as a statement
+            started = time.perf_counter()
+            try:
+                return load(insert_sql, copy_sql, params)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        run._load = timed
+        try:
+            yield
+        finally:
+            run._load = load
+
+
 def child(spec: str) -> None:
     """Set up the database (first child) or import one file; print the figures as JSON."""
     sys.path.insert(0, str(ROOT / "src"))
@@ -201,7 +240,7 @@ def child(spec: str) -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from accord.institutions.models import Institution
     from accord.mobility.importer import reading
@@ -246,7 +285,8 @@ def child(spec: str) -> None:
     check_mb = max_rss_mb()
     assert checked.ok, checked.report()["errors"][:5]
     write_started = time.perf_counter()
-    with transaction.atomic():
+    sql = SqlClock()
+    with transaction.atomic(), connection.execute_wrapper(sql.statement), sql.copies():
         written = write_file(opener, kind, institution=home, actor=None)
     write_s = time.perf_counter() - write_started
     print(
@@ -259,6 +299,7 @@ def child(spec: str) -> None:
                 "write_s": write_s,
                 "total_s": time.perf_counter() - started,
                 "cpu_s": cpu_seconds() - base_cpu,
+                "sql_s": sql.seconds,
                 "base_mb": base_mb,
                 "check_mb": check_mb,
                 "peak_mb": max_rss_mb(),
@@ -303,19 +344,21 @@ def section(
         f"{platform.python_version()}, {os.cpu_count()} CPUs, load average {load} when it "
         f"started; whole run {seconds:.0f} s. Command: `{command}`. Each import runs in a "
         "process of its own; **rows/s** is the whole import (count, check and write) "
-        "divided into the rows; **CPU s** the processor time of the importing process "
+        "divided into the rows; **of it SQL s** the write's time in the database's "
+        "statements (and COPY); **CPU s** the processor time of the importing process "
         "alone (the database's too on SQLite, not PostgreSQL's server); **peak MB** is "
         "the process's maximum resident set (ru_maxrss), **start MB** the same before the "
         "file is opened (Django, the lookups).",
         "",
-        "| import | rows | count s | check s | write s | total s | rows/s | CPU s "
+        "| import | rows | count s | check s | write s | of it SQL s | total s | rows/s | CPU s "
         "| added / updated / unchanged | start MB | peak MB |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
     for label, r in results:
         lines.append(
             f"| {label} | {r['rows']:,} | {r['count_s']:.1f} | {r['check_s']:.1f} "
-            f"| {r['write_s']:.1f} | {r['total_s']:.1f} | {r['rows'] / r['total_s']:,.0f} "
+            f"| {r['write_s']:.1f} | {r['sql_s']:.1f} | {r['total_s']:.1f} "
+            f"| {r['rows'] / r['total_s']:,.0f} "
             f"| {r['cpu_s']:.1f} "
             f"| {r['created']:,} / {r['updated']:,} / {r['unchanged']:,} "
             f"| {r['base_mb']:.0f} | {r['peak_mb']:.0f} |"
@@ -368,6 +411,7 @@ def main() -> None:
         print(
             f"{name} {label}: {result['rows'] / result['total_s']:,.0f} rows/s "
             f"(check {result['check_s']:.1f} s, write {result['write_s']:.1f} s, "
+            f"SQL {result['sql_s']:.1f} s, "
             f"CPU {result['cpu_s']:.1f} s), "
             f"peak {result['peak_mb']:.0f} MB (start {result['base_mb']:.0f} MB)",
             file=sys.stderr,
