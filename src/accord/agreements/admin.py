@@ -5,12 +5,25 @@ from django.contrib import admin
 
 from accord.core.readonly_admin import ReadOnlyMixin
 
-from .models import Agreement, AgreementDocument, AgreementParty, ExpiryReminder, Provision
+from .models import (
+    Agreement,
+    AgreementDocument,
+    AgreementParty,
+    ExpiryReminder,
+    FormerParty,
+    Provision,
+)
 
 
 class PartyInline(ReadOnlyMixin, admin.TabularInline):
     model = AgreementParty
     fields = ("institution", "signatory_name", "signatory_position", "signed_on", "coordinator")
+    extra = 0
+
+
+class FormerPartyInline(ReadOnlyMixin, admin.TabularInline):
+    model = FormerParty
+    fields = ("institution", "left_at")
     extra = 0
 
 
@@ -33,7 +46,7 @@ class AgreementAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ("status", "kind", "is_public", "auto_renew")
     search_fields = ("title", "search_text")
     date_hierarchy = "created_at"
-    inlines = (PartyInline, ProvisionInline, DocumentInline)
+    inlines = (PartyInline, FormerPartyInline, ProvisionInline, DocumentInline)
     list_select_related = True
 
 

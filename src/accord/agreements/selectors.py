@@ -47,22 +47,19 @@ def visibility_condition(user: AnyUser, *, own_only: bool = False) -> Q | None:
     # and stop after a page (or after the capped count), checking each through the unique
     # (agreement, institution) index. With `pk IN` SQLite's planner (without ANALYZE) would
     # instead read every public active agreement through the status index and sort them all.
-    # An institution that left an agreement keeps seeing it (agreements.rules): a second
-    # probe, of the small former parties' unique index, for the agreements not yet let in.
     party_of_own = AgreementParty.objects.filter(
         agreement_id=OuterRef("pk"), institution_id__in=own
     )
-    former_party_of_own = FormerParty.objects.filter(
-        agreement_id=OuterRef("pk"), institution_id__in=own
-    )
+    # An institution that left an agreement keeps seeing it (agreements.rules). The few
+    # agreements its institutions left are read once, through the former parties' index,
+    # and each agreement not let in otherwise is looked up among them.
+    left = FormerParty.objects.filter(institution_id__in=own).order_by().values("agreement_id")
     if own_only:
         # Alone, the institutions' own agreements are best found through the party index.
-        return Q(
-            pk__in=party_agreement_ids(institution_id__in=own).union(
-                FormerParty.objects.filter(institution_id__in=own).order_by().values("agreement_id")
-            )
-        )
-    return public | Q(Exists(party_of_own)) | Q(Exists(former_party_of_own))
+        # UNION ALL: IN needs no duplicates removed, which took SQLite a temporary B-tree of
+        # every own agreement.
+        return Q(pk__in=party_agreement_ids(institution_id__in=own).union(left, all=True))
+    return public | Q(Exists(party_of_own)) | Q(pk__in=left)
 
 
 def party_agreement_ids(**party_filters: Any) -> QuerySet[AgreementParty, Any]:
