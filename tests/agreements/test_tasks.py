@@ -188,16 +188,17 @@ def ending_agreements_with_their_own_partners(count, *, label):
 
 
 def most_queries_to_send(reminders):
-    """A run reads the due reminders a batch at a time and claims, mails and records each
-    batch in one transaction: a fixed number of queries per batch, none per reminder."""
+    """A run finds the due reminders in one query, then reads, claims, mails and records them
+    a batch at a time, each batch in one transaction: a fixed number of queries per batch,
+    none per reminder."""
     batches = math.ceil(reminders / REMINDERS_PER_BATCH)
     per_batch = (
-        1  # the batch's reminders due
+        1  # the batch's parties, their agreements and coordinators
         + 2  # its transaction
         + insert_queries(ExpiryReminder, REMINDERS_PER_BATCH)
         + insert_queries(AuditEvent, REMINDERS_PER_BATCH)
     )
-    return 1 + batches * per_batch + 2  # the last, empty read; the content type once
+    return 1 + batches * per_batch + 1  # the due reminders; the content type, once
 
 
 def test_reminders_reach_every_coordinator_of_a_large_register_in_a_fixed_number_of_queries(

@@ -125,23 +125,31 @@ def _reminder_message(party: AgreementParty, today: dt.date) -> EmailMessage:
 REMINDERS_PER_BATCH = 100
 
 
-def _reminders_due(today: dt.date, thresholds: list[int]) -> QuerySet[AgreementParty]:
-    """The parties of active agreements ending within the largest threshold, whose coordinator
-    can be written to and was not yet reminded at the nearest threshold reached (annotated as
-    `days_before`): one query whatever their number, with the agreement, institution and
-    coordinator joined."""
-    nearest_threshold = Case(
+def _nearest_threshold(today: dt.date, thresholds: list[int]) -> Case:
+    """The smallest threshold of days that an agreement's end is within."""
+    return Case(
         *(
             When(agreement__valid_to__lte=today + dt.timedelta(days=n), then=Value(n))
             for n in thresholds
         ),
         output_field=IntegerField(),
     )
-    already_sent = ExpiryReminder.objects.filter(
-        party=OuterRef("pk"),
-        days_before=OuterRef("days_before"),
-        valid_to=OuterRef("agreement__valid_to"),
+
+
+def _reminded_already() -> Exists:
+    return Exists(
+        ExpiryReminder.objects.filter(
+            party=OuterRef("pk"),
+            days_before=OuterRef("days_before"),
+            valid_to=OuterRef("agreement__valid_to"),
+        )
     )
+
+
+def _reminders_due(today: dt.date, thresholds: list[int]) -> QuerySet[AgreementParty]:
+    """The parties of active agreements ending within the largest threshold, whose coordinator
+    can be written to and was not yet reminded at the nearest threshold reached (annotated as
+    `days_before`): one query whatever their number."""
     return (
         AgreementParty.objects.filter(
             agreement__status=S.ACTIVE,
@@ -150,11 +158,35 @@ def _reminders_due(today: dt.date, thresholds: list[int]) -> QuerySet[AgreementP
             coordinator__is_active=True,
         )
         .exclude(coordinator__email="")
-        .annotate(days_before=nearest_threshold)
-        .filter(~Exists(already_sent))
+        .annotate(days_before=_nearest_threshold(today, thresholds))
+        .exclude(_reminded_already())
+        .order_by("pk")
+    )
+
+
+def _batch_of(party_ids: list[int], today: dt.date, thresholds: list[int]) -> list[AgreementParty]:
+    """The parties named, read by their ids with their agreement, institution and coordinator
+    joined, less those reminded since they were found (by another run) or no longer due. The
+    window's conditions are checked here rather than in the query, which then reads the
+    parties by their ids instead of the window again."""
+    parties = (
+        AgreementParty.objects.filter(pk__in=party_ids)
+        .annotate(days_before=_nearest_threshold(today, thresholds))
+        .exclude(_reminded_already())
         .select_related("agreement", "institution", "coordinator")
         .order_by("pk")
     )
+    return [
+        party
+        for party in parties
+        if party.days_before is not None  # type: ignore[attr-defined]
+        and party.agreement.status == S.ACTIVE
+        and party.agreement.valid_to is not None
+        and party.agreement.valid_to >= today
+        and party.coordinator is not None
+        and party.coordinator.is_active
+        and party.coordinator.email
+    ]
 
 
 def _reminder_changes(party: AgreementParty) -> dict[str, Any]:
@@ -240,10 +272,14 @@ def expiry_reminders_send(*, today: dt.date | None = None) -> int:
     if not thresholds:
         return 0
     due = _reminders_due(today, thresholds)
+    # The window is searched once; each batch is then read again by its ids, so that a run
+    # takes time in proportion to its reminders (and leaves out any another run just sent).
+    party_ids = list(due.values_list("pk", flat=True))
     sent = 0
-    after = 0
-    while batch := list(due.filter(pk__gt=after)[:REMINDERS_PER_BATCH]):
-        after = batch[-1].pk
+    for start in range(0, len(party_ids), REMINDERS_PER_BATCH):
+        batch = _batch_of(party_ids[start : start + REMINDERS_PER_BATCH], today, thresholds)
+        if not batch:
+            continue
         try:
             sent += _remind_batch(batch, today)
         except IntegrityError:

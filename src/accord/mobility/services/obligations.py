@@ -188,16 +188,27 @@ def _obligation_reminder_message(
 OBLIGATIONS_PER_BATCH = 100
 
 
-def _obligations_due(today: dt.date, thresholds: list[int]) -> QuerySet[ReturnObligation]:
-    """Pending obligations falling due within the largest threshold whose reminder at the
-    nearest threshold reached (annotated as `days_before`) was not yet sent."""
-    nearest_threshold = Case(
+def _nearest_threshold(today: dt.date, thresholds: list[int]) -> Case:
+    """The smallest threshold of days that an obligation's due date is within."""
+    return Case(
         *(When(due_on__lte=today + dt.timedelta(days=n), then=Value(n)) for n in thresholds),
         output_field=IntegerField(),
     )
-    already_sent = ObligationReminder.objects.filter(
-        obligation=OuterRef("pk"), days_before=OuterRef("days_before"), due_on=OuterRef("due_on")
+
+
+def _reminded_already() -> Exists:
+    return Exists(
+        ObligationReminder.objects.filter(
+            obligation=OuterRef("pk"),
+            days_before=OuterRef("days_before"),
+            due_on=OuterRef("due_on"),
+        )
     )
+
+
+def _obligations_due(today: dt.date, thresholds: list[int]) -> QuerySet[ReturnObligation]:
+    """Pending obligations falling due within the largest threshold whose reminder at the
+    nearest threshold reached (annotated as `days_before`) was not yet sent."""
     return (
         ReturnObligation.objects.filter(
             status=ObligationStatus.PENDING,
@@ -205,11 +216,30 @@ def _obligations_due(today: dt.date, thresholds: list[int]) -> QuerySet[ReturnOb
             due_on__lte=today + dt.timedelta(days=thresholds[-1]),
         )
         .exclude(mobility__status=S.CANCELLED)
-        .annotate(days_before=nearest_threshold)
-        .filter(~Exists(already_sent))
+        .annotate(days_before=_nearest_threshold(today, thresholds))
+        .exclude(_reminded_already())
+        .order_by("pk")
+    )
+
+
+def _batch_of(ids: list[int], today: dt.date, thresholds: list[int]) -> list[ReturnObligation]:
+    """The obligations named, read by their ids with their mobility and its home institution,
+    less those reminded since they were found (by another run) or no longer due."""
+    obligations = (
+        ReturnObligation.objects.filter(pk__in=ids)
+        .annotate(days_before=_nearest_threshold(today, thresholds))
+        .exclude(_reminded_already())
         .select_related("mobility__home_institution")
         .order_by("pk")
     )
+    return [
+        obligation
+        for obligation in obligations
+        if obligation.days_before is not None  # type: ignore[attr-defined]
+        and obligation.status == ObligationStatus.PENDING
+        and obligation.due_on >= today
+        and obligation.mobility.status != S.CANCELLED
+    ]
 
 
 def _officers_of(institution_ids: set[int]) -> dict[int, list[User]]:
@@ -319,12 +349,13 @@ def obligation_reminders_send(*, today: dt.date | None = None) -> int:
     thresholds = sorted(set(settings.ACCORD_REMINDER_DAYS))
     if not thresholds:
         return 0
-    due = _obligations_due(today, thresholds)
+    # The window is searched once; each batch is then read again by its ids, so that a run
+    # takes time in proportion to its reminders (and leaves out any another run just sent).
+    due_ids = list(_obligations_due(today, thresholds).values_list("pk", flat=True))
     officers_by_institution: dict[int, list[User]] = {}
     sent = 0
-    after = 0
-    while obligations := list(due.filter(pk__gt=after)[:OBLIGATIONS_PER_BATCH]):
-        after = obligations[-1].pk
+    for start in range(0, len(due_ids), OBLIGATIONS_PER_BATCH):
+        obligations = _batch_of(due_ids[start : start + OBLIGATIONS_PER_BATCH], today, thresholds)
         institutions = {o.mobility.home_institution_id for o in obligations}
         officers_by_institution.update(_officers_of(institutions - set(officers_by_institution)))
         batch = [
