@@ -410,3 +410,61 @@ def test_killed_command_line_import_is_found_failed_and_the_file_imports_again(t
     assert [status for status, _errors in after["imports"]] == ["failed", "succeeded"]
     assert after["mobilities"] == 20_000
     assert list(scratch.iterdir()) == []
+
+
+def _row_locked(import_id: int) -> bool:
+    """Whether another transaction holds the import's row (its write phase, PostgreSQL)."""
+    from django.db import OperationalError, transaction
+
+    try:
+        with transaction.atomic():
+            list(
+                MobilityImport.objects.select_for_update(nowait=True)
+                .filter(pk=import_id)
+                .values("pk")
+            )
+    except OperationalError:
+        return True
+    return False
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_import_killed_while_writing_holds_no_lock_and_commits_nothing(tmp_path):
+    import json
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the row and institution locks of the write")
+    var_dir = tmp_path / "accord-var"
+    env = _environment(var_dir)
+    _python(env, SETUP)
+    path = tmp_path / "mobilities.csv"
+    path.write_bytes(csv_bytes(good_row(n, host_institution="uw.edu.pl") for n in range(1, 20_001)))
+    command = [sys.executable, "-m", "accord", "import", "mobility", str(path)]
+    command += ["--institution", "kaznu"]
+
+    importing = subprocess.Popen(  # noqa: S603
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert importing.poll() is None, "the import ended before it could be killed"
+            assert time.monotonic() < deadline
+            running = MobilityImport.objects.values_list("pk", flat=True).first()
+            if running is not None and _row_locked(running):
+                break
+            time.sleep(0.01)
+    finally:
+        os.kill(importing.pid, signal.SIGKILL)
+        importing.wait()
+
+    swept = json.loads(_python(env, SWEEP).strip().splitlines()[-1])
+    again = subprocess.run(  # noqa: S603
+        command, env=env, capture_output=True, text=True, timeout=600
+    )
+
+    assert swept["marked"] == 1
+    assert swept["mobilities"] == 0
+    assert again.returncode == 0, again.stderr
+    assert "20000 rows: 20000 added" in again.stdout
