@@ -79,11 +79,22 @@ def row(line: Line) -> str:
     accord, bare = line.accord, line.bare
     errors = sum(result.errors for result in accord)
     first_bad = next((r.first_bad_status for r in accord if r.first_bad_status), "")
-    error_cell = f"**{errors}** (first: {first_bad or 'socket'})" if errors else "0"
+    timeouts = sum(result.timeouts for result in accord)
+    kinds = [f"first status {first_bad}"] if first_bad else []
+    kinds += [f"{timeouts} timeouts"] if timeouts else []
+    kinds += ["socket errors"] if errors > timeouts + sum(r.non2xx for r in accord) else []
+    error_cell = f"**{errors}** ({', '.join(kinds)})" if errors else "0"
+    # wrk leaves out of its latencies the responses later than its timeout.
+    answered_in_time = [result for result in accord if result.requests > result.timeouts]
+    latency_cells = (
+        f"{median(answered_in_time, 'p50_ms'):.1f} | {median(answered_in_time, 'p99_ms'):.1f}"
+        if answered_in_time
+        else f"over {web.TIMEOUT_SECONDS * 1000:,} | over {web.TIMEOUT_SECONDS * 1000:,}"
+    )
     return (
         f"| {line.target.label} `{line.target.path}` | {line.size / 1024:.1f} | "
         f"{median(accord, 'rps'):.0f} | {median(bare, 'rps'):.0f} | {line.ratio:.1f} | "
-        f"{median(accord, 'p50_ms'):.1f} | {median(accord, 'p99_ms'):.1f} | "
+        f"{latency_cells} | "
         f"{median(bare, 'p50_ms'):.1f} | {median(bare, 'p99_ms'):.1f} | "
         f"{sum(r.requests for r in accord):,} | {error_cell} |"
     )
@@ -177,7 +188,8 @@ def main() -> None:
         "",
         f"Errors are responses other than 2xx plus socket errors and timeouts, summed over the "
         f"rounds; the bare view's runs had {bare_errors}. KiB: the size of the response body "
-        "(for the mix, their mean).",
+        "(for the mix, their mean). wrk leaves the responses later than its timeout out of its "
+        "latencies: a row with timeouts shows the latencies of the others, or `over 10,000`.",
         f"<!-- /bench:load:{ENGINE} -->",
     ]
     text = "\n".join(lines_out)

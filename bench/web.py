@@ -31,6 +31,7 @@ WRK = os.environ.get("WRK", "/usr/bin/wrk")
 WRK_SCRIPT = BENCH / "wrk_report.lua"
 # The password the benchmark gives its own officer, who is made without one.
 BENCH_PASSWORD = "bench-load-password"  # noqa: S105 (a generated user of a benchmark database)
+TIMEOUT_SECONDS = 10  # wrk's: a later response is an error
 TOKEN_NAME = "load benchmark"  # noqa: S105 (the name of a token, not one)
 
 
@@ -443,7 +444,8 @@ class WrkResult:
     seconds: float
     non2xx: int
     first_bad_status: str
-    socket_errors: int
+    socket_errors: int  # connections refused or broken, and timeouts
+    timeouts: int  # responses later than the timeout (10 s), or none at all
     p50_ms: float
     p90_ms: float
     p99_ms: float
@@ -474,7 +476,7 @@ def wrk(
         f"-d{max(1, round(seconds))}s",
         "--latency",
         "--timeout",
-        "10s",
+        f"{TIMEOUT_SECONDS}s",
         "-s",
         str(WRK_SCRIPT),
     ]
@@ -497,6 +499,7 @@ def wrk(
         non2xx=report["non2xx"],
         first_bad_status=report["first_bad_status"],
         socket_errors=sum(report[kind] for kind in ("connect", "read", "write", "timeout")),
+        timeouts=report["timeout"],
         p50_ms=report["p50_us"] / 1000,
         p90_ms=report["p90_us"] / 1000,
         p99_ms=report["p99_us"] / 1000,
