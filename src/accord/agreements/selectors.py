@@ -51,15 +51,45 @@ def visibility_condition(user: AnyUser, *, own_only: bool = False) -> Q | None:
         agreement_id=OuterRef("pk"), institution_id__in=own
     )
     # An institution that left an agreement keeps seeing it (agreements.rules). The few
-    # agreements its institutions left are read once, through the former parties' index,
-    # and each agreement not let in otherwise is looked up among them.
-    left = FormerParty.objects.filter(institution_id__in=own).order_by().values("agreement_id")
+    # agreements the user's institutions left are read first, in a query of their own: for
+    # the many who left none, the lists keep the plans they had (any condition on former
+    # parties within these SQL statements cost either engine more for every list).
+    left = _left_agreement_ids(user, own)
     if own_only:
-        # Alone, the institutions' own agreements are best found through the party index.
-        # UNION ALL: IN needs no duplicates removed, which took SQLite a temporary B-tree of
-        # every own agreement.
-        return Q(pk__in=party_agreement_ids(institution_id__in=own).union(left, all=True))
-    return public | Q(Exists(party_of_own)) | Q(pk__in=left)
+        # Alone, the institutions' own agreements are best found through the party index
+        # (and the former parties' one). UNION ALL: IN needs no duplicates removed, which
+        # took SQLite a temporary B-tree of every own agreement.
+        ours = party_agreement_ids(institution_id__in=own)
+        if left:
+            ours = ours.union(
+                FormerParty.objects.filter(institution_id__in=own)
+                .order_by()
+                .values("agreement_id"),
+                all=True,
+            )
+        return Q(pk__in=ours)
+    condition = public | Q(Exists(party_of_own))
+    return condition | Q(pk__in=left) if left else condition
+
+
+def _left_agreement_ids(user: User, own: set[int]) -> list[int]:
+    """Ids of the agreements the institutions `own` (the user's) left, read once per
+    request as their roles are (`forget_left_agreements` after a party leaves or returns)."""
+    cached: list[int] | None = getattr(user, "_accord_left_agreements", None)
+    if cached is None:
+        cached = list(
+            FormerParty.objects.filter(institution_id__in=own)
+            .order_by()
+            .values_list("agreement_id", flat=True)
+        )
+        user._accord_left_agreements = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def forget_left_agreements(user: User) -> None:
+    """Drop the per-request cache of `_left_agreement_ids` after parties change."""
+    if hasattr(user, "_accord_left_agreements"):
+        del user._accord_left_agreements
 
 
 def party_agreement_ids(**party_filters: Any) -> QuerySet[AgreementParty, Any]:

@@ -13,6 +13,7 @@ from accord.core.models import Membership, User
 from accord.institutions.models import Institution
 
 from ..models import Agreement, AgreementParty, FormerParty
+from ..selectors import forget_left_agreements
 from ._base import (
     EDITABLE_STATUSES,
     PARTY_CHANGE_STATUSES,
@@ -64,6 +65,7 @@ def party_add(*, actor: User, agreement: Agreement, institution: Institution) ->
         party = AgreementParty.objects.create(agreement=current, institution=institution)
         # An institution that left and comes back is a party again, not a former one.
         FormerParty.objects.filter(agreement=current, institution=institution).delete()
+        forget_left_agreements(actor)
         _record_change(
             actor=actor,
             action="agreement.party_added",
@@ -93,6 +95,7 @@ def party_remove(*, actor: User, party: AgreementParty) -> None:
             institution_id=party.institution_id,
             defaults={"left_at": timezone.now()},
         )
+        forget_left_agreements(actor)
         _record_change(
             actor=actor,
             action="agreement.party_removed",
