@@ -30,6 +30,8 @@ from .tokens import hash_secret, new_secret
 INVITATION_VALID_DAYS = 14
 PROFILE_FIELDS = ("first_name", "last_name", "email", "language")
 TOKEN_NAME_MAX_LENGTH = 100
+# Django's validator allows 320 characters; the column, as RFC 5321's path, holds 254.
+EMAIL_MAX_LENGTH = 254
 
 
 def _require(actor: User | None, perm: str, obj: Institution) -> None:
@@ -52,6 +54,13 @@ def _clean_email(email: str, field: str = "email") -> str:
         validate_email(email)
     except ValidationError as exc:
         raise ValidationError({field: _("Enter a valid e-mail address.")}) from exc
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise ValidationError(
+            {
+                field: _("An e-mail address has at most %(limit)d characters.")
+                % {"limit": EMAIL_MAX_LENGTH}
+            }
+        )
     local, _at, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
 
