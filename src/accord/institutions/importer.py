@@ -36,6 +36,7 @@ DEFAULT_FILE = (
     Path(__file__).resolve().parent.parent / "data" / "world_universities_and_domains.json"
 )
 BATCH_SIZE = 500
+NUL = "\x00"
 IMPORTED_FIELDS = ("name", "country", "website")
 
 _name_max = Institution._meta.get_field("name").max_length or 300
@@ -131,6 +132,9 @@ def _check_row(number: int, raw: Any, known_countries: set[str]) -> _Row | Skipp
     if not isinstance(raw, dict):
         return SkippedRow(number, "", "not an object with name, domains and alpha_two_code")
     name = " ".join(str(raw.get("name") or "").split())
+    if any(_holds_nul(raw.get(key)) for key in ("name", "alpha_two_code", "domains", "web_pages")):
+        # PostgreSQL cannot store it; SQLite would keep a name no one can type.
+        return SkippedRow(number, name.replace(NUL, ""), "a null character (U+0000) in the row")
     if not name:
         return SkippedRow(number, "", "the name is missing")
     if len(name) > _name_max:
@@ -158,6 +162,12 @@ def _check_row(number: int, raw: Any, known_countries: set[str]) -> _Row | Skipp
         except ValidationError:
             return SkippedRow(number, name, f"invalid web page “{website[:100]}”")
     return _Row(number, name, country, schac_code, website, all_domains)
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    return isinstance(value, list) and any(_holds_nul(item) for item in value)
 
 
 def _main_domain(domains: tuple[str, ...]) -> str:
