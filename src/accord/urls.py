@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accord.analytics import views as analytics_views
 from accord.api.v1 import api
+from accord.core import job_views
 from accord.core import views as core_views
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("p/", include("accord.institutions.public_urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/jobs/", job_views.job_failures, name="job_failures"),
     path("admin/", admin.site.urls),
     path("favicon.ico", core_views.favicon),
 ]

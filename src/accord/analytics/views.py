@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from accord.agreements.labels import field_labels
 from accord.agreements.models import AgreementStatus, DocumentKind, ProvisionKind
 from accord.core.models import AuditEvent, User
+from accord.core.selectors import failing_jobs_visible_to
 
 from . import charts, selectors
 
@@ -131,6 +132,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ),
             "activity": [describe_event(event) for event in summary.recent_activity],
             "may_add_agreement": user.has_perm("agreements.add_agreement"),
+            "failing_jobs": failing_jobs_visible_to(user),
         },
     )
 

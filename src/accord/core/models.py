@@ -142,3 +142,46 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_repr}"
+
+
+class BackgroundJob(models.Model):
+    """A background task that has failed at least once, and how its latest runs went: it is
+    failing while its latest failure is newer than its latest success."""
+
+    task_path = models.CharField(max_length=200, unique=True)
+    last_failed_at = models.DateTimeField()
+    last_succeeded_at = models.DateTimeField(null=True, blank=True)
+    # Platform staff are written to about a failing job at most once a day.
+    staff_notified_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_failed_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.task_path.rsplit(".", 1)[-1]
+
+    @property
+    def is_failing(self) -> bool:
+        return self.last_succeeded_at is None or self.last_succeeded_at < self.last_failed_at
+
+
+class JobFailure(models.Model):
+    """One failed run of a background task, kept for platform staff to see."""
+
+    job = models.ForeignKey(BackgroundJob, on_delete=models.CASCADE, related_name="failures")
+    failed_at = models.DateTimeField()
+    error_type = models.CharField(max_length=200)
+    error_message = models.TextField(blank=True)
+    # The end of the traceback, where the error was raised.
+    traceback = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        indexes = [models.Index(fields=["failed_at", "id"], name="job_failure_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.job.name} at {self.failed_at:%Y-%m-%d %H:%M:%S}: {self.error_type}"

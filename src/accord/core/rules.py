@@ -34,3 +34,5 @@ def is_institution_member(user, institution) -> bool:  # type: ignore[no-untyped
 rules.add_perm("core.manage_members", is_platform_staff | is_institution_admin)
 # See who holds which role at an institution.
 rules.add_perm("core.view_members", is_platform_staff | is_institution_member)
+# See which background jobs failed, and why.
+rules.add_perm("core.view_job_failures", is_platform_staff)

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accord.institutions.models import Institution
 
-from .models import ApiToken, Invitation, Membership, User
+from .models import ApiToken, BackgroundJob, Invitation, JobFailure, Membership, User
 from .tokens import hash_secret
 
 
@@ -77,3 +77,22 @@ def api_tokens_visible_to(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by(
         "-created_at", "-id"
     )
+
+
+def failing_jobs_visible_to(user: User) -> list[BackgroundJob]:
+    """The background jobs whose latest run failed, newest failure first, for platform staff;
+    nothing (and no query) for anyone else. A job that succeeded since is not listed."""
+    if not user.has_perm("core.view_job_failures"):
+        return []
+    return list(
+        BackgroundJob.objects.filter(
+            Q(last_succeeded_at=None) | Q(last_succeeded_at__lt=F("last_failed_at"))
+        ).order_by("-last_failed_at", "-pk")
+    )
+
+
+def job_failures_visible_to(user: User, *, limit: int = 50) -> list[JobFailure]:
+    """The latest failed runs of background jobs, newest first, for platform staff."""
+    if not user.has_perm("core.view_job_failures"):
+        return []
+    return list(JobFailure.objects.select_related("job").order_by("-failed_at", "-pk")[:limit])

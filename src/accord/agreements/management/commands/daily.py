@@ -8,7 +8,9 @@ from cron on one host and set ACCORD_DAILY=0, e.g.
 
 It enqueues the tasks; the web process runs them at once unless a worker (`accord worker`,
 ACCORD_TASKS=database) is deployed. Running it more than once a day does no harm: expiry is
-idempotent and each reminder is sent once.
+idempotent and each reminder is sent once. A task that fails does not stop the others; it is
+recorded for platform staff (core/jobs.py), and a run that saw one fail exits with status 1,
+naming it.
 """
 
 import os
@@ -16,8 +18,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
+from django_tasks import TaskResultStatus
 
 from accord.agreements.tasks import expire_agreements, send_expiry_reminders
 from accord.centers.tasks import complete_past_bookings, flag_bookings_of_ended_agreements
@@ -38,9 +41,11 @@ def repeat_daily(run: Callable[[], None], *, keep_going: Callable[[], bool]) -> 
 
 class Command(BaseCommand):
     help = (
-        "Expire agreements past their end (extending those that renew automatically) and "
-        "e-mail expiry reminders to coordinators. `accord serve` runs it once a day with "
-        "--repeat; otherwise run it once a day from cron."
+        "Expire agreements past their end (extending those that renew automatically), "
+        "e-mail expiry and return-obligation reminders, complete past bookings and flag "
+        "those under agreements that ended. `accord serve` runs it once a day with "
+        "--repeat; otherwise run it once a day from cron. Exits with status 1 when a job "
+        "failed; staff see the failure on their dashboard."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -52,7 +57,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["repeat"]:
-            self.run_once()
+            failed = self.run_once()
+            if failed:
+                raise CommandError(f"These jobs failed: {', '.join(failed)}.")
             return
         parent = os.getppid()
         repeat_daily(self.run_on_a_fresh_connection, keep_going=lambda: os.getppid() == parent)
@@ -60,9 +67,12 @@ class Command(BaseCommand):
     def run_on_a_fresh_connection(self) -> None:
         # A day apart, the database connection may have been closed by the server.
         close_old_connections()
+        # A failure is recorded for staff by the job's run itself; tomorrow's runs go on.
         self.run_once()
 
-    def run_once(self) -> None:
+    def run_once(self) -> list[str]:
+        """Run, or enqueue, each job; the names of those that failed."""
+        failed = []
         for task in (
             expire_agreements,
             send_expiry_reminders,
@@ -71,5 +81,11 @@ class Command(BaseCommand):
             send_obligation_reminders,
         ):
             result = task.enqueue()
-            self.stdout.write(f"{task.name}: {result.status}")
+            if result.status == TaskResultStatus.FAILED:
+                failed.append(task.name)
+                error = result.errors[-1].exception_class_path if result.errors else ""
+                self.stderr.write(f"{task.name}: {result.status} ({error})")
+            else:
+                self.stdout.write(f"{task.name}: {result.status}")
         self.stdout.flush()
+        return failed
