@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination
@@ -18,6 +17,8 @@ from pydantic import BaseModel, Field
 from accord.agreements.selectors import MAX_PAGE
 from accord.core.models import ApiToken, User
 from accord.core.tokens import hash_secret
+
+from .openapi import AccordAPI
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -122,7 +123,7 @@ class OptionalAuth(SessionAuth):
         return super().__call__(request) or AnonymousUser()
 
 
-api = NinjaAPI(
+api = AccordAPI(
     title="Accord API",
     version="1",
     description=(
