@@ -61,8 +61,10 @@ def test_operations_taking_input_declare_422_and_bodies_400(document):
     missing = [
         name
         for name, _method, operation in operations(document)
-        if ((operation.get("parameters") or "requestBody" in operation)
-        and 422 not in statuses(operation))
+        if (
+            (operation.get("parameters") or "requestBody" in operation)
+            and 422 not in statuses(operation)
+        )
         or ("requestBody" in operation and 400 not in statuses(operation))
     ]
 
