@@ -80,12 +80,15 @@ def row(line: Line) -> str:
     errors = sum(result.errors for result in accord)
     first_bad = next((r.first_bad_status for r in accord if r.first_bad_status), "")
     timeouts = sum(result.timeouts for result in accord)
+    unanswered = sum(result.unanswered for result in accord)
     kinds = [f"first status {first_bad}"] if first_bad else []
     kinds += [f"{timeouts} timeouts"] if timeouts else []
-    kinds += ["socket errors"] if errors > timeouts + sum(r.non2xx for r in accord) else []
+    kinds += [f"{unanswered} unanswered in a whole run"] if unanswered else []
+    if errors > timeouts + unanswered + sum(r.non2xx for r in accord):
+        kinds.append("socket errors")
     error_cell = f"**{errors}** ({', '.join(kinds)})" if errors else "0"
     # wrk leaves out of its latencies the responses later than its timeout.
-    answered_in_time = [result for result in accord if result.requests > result.timeouts]
+    answered_in_time = [r for r in accord if r.requests > r.timeouts + r.unanswered]
     latency_cells = (
         f"{median(answered_in_time, 'p50_ms'):.1f} | {median(answered_in_time, 'p99_ms'):.1f}"
         if answered_in_time

@@ -445,7 +445,10 @@ class WrkResult:
     non2xx: int
     first_bad_status: str
     socket_errors: int  # connections refused or broken, and timeouts
-    timeouts: int  # responses later than the timeout (10 s), or none at all
+    timeouts: int  # responses later than the timeout (10 s)
+    # wrk counts only the responses that come back: a URL slower than the whole run comes
+    # back with no requests and no errors, and each connection's request is counted here.
+    unanswered: int
     p50_ms: float
     p90_ms: float
     p99_ms: float
@@ -457,7 +460,7 @@ class WrkResult:
 
     @property
     def errors(self) -> int:
-        return self.non2xx + self.socket_errors
+        return self.non2xx + self.socket_errors + self.unanswered
 
 
 def wrk(
@@ -500,6 +503,7 @@ def wrk(
         first_bad_status=report["first_bad_status"],
         socket_errors=sum(report[kind] for kind in ("connect", "read", "write", "timeout")),
         timeouts=report["timeout"],
+        unanswered=connections if report["requests"] == 0 else 0,
         p50_ms=report["p50_us"] / 1000,
         p90_ms=report["p90_us"] / 1000,
         p99_ms=report["p99_us"] / 1000,
