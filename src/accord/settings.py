@@ -85,9 +85,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "accord.core.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accord.core.middleware.PrivateResponsesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -147,13 +149,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# Failed logins: after this many failures for one username or address within the window,
-# further attempts are refused until the window has passed.
+# Failed logins (core/throttle.py): after this many failures of one account from one address,
+# or from one address at any accounts, within the window, each further attempt from there
+# waits 1, 2, 4, ... seconds after the last failure, up to the longest delay.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("ACCORD_LOGIN_FAILURE_LIMIT", "5"))
-LOGIN_FAILURE_IP_LIMIT = int(
-    os.environ.get("ACCORD_LOGIN_FAILURE_IP_LIMIT", str(LOGIN_FAILURE_LIMIT))
-)
+LOGIN_FAILURE_IP_LIMIT = int(os.environ.get("ACCORD_LOGIN_FAILURE_IP_LIMIT", "30"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("ACCORD_LOGIN_FAILURE_WINDOW", "900"))
+LOGIN_DELAY_MAX_SECONDS = int(os.environ.get("ACCORD_LOGIN_DELAY_MAX", "300"))
+# Password-reset mail: one per e-mail address per interval, and this many per client address
+# an hour.
+PASSWORD_RESET_INTERVAL_SECONDS = int(os.environ.get("ACCORD_PASSWORD_RESET_INTERVAL", "300"))
+PASSWORD_RESET_IP_LIMIT = int(os.environ.get("ACCORD_PASSWORD_RESET_IP_LIMIT", "5"))
 # Reverse proxies in front of Accord that append the client's address to X-Forwarded-For
 # (nginx, a load balancer). 0: the address of the connection is the client's.
 ACCORD_PROXY_COUNT = int(os.environ.get("ACCORD_PROXY_COUNT", "0"))
@@ -235,6 +241,8 @@ if env_bool("ACCORD_HTTPS"):
     SECURE_HSTS_SECONDS = int(os.environ.get("ACCORD_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+# Load balancers check health over plain HTTP: /healthz answers there, never redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -3,7 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import services, views
+from .forms import AdminLoginForm
 from .models import ApiToken, AuditEvent, Invitation, Membership, User
 
 
@@ -106,3 +107,8 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+
+# The admin's login page is throttled as Accord's own.
+admin.site.login_form = AdminLoginForm
+admin.site.login = views.admin_login  # type: ignore[method-assign]

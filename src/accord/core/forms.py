@@ -6,8 +6,10 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -163,8 +165,41 @@ class NamesInLanguagesMixin:
         return names
 
 
+def _login_refusal(seconds: int) -> str:
+    if seconds < 60:
+        return ngettext(
+            "Too many failed attempts. Try again in %(seconds)d second.",
+            "Too many failed attempts. Try again in %(seconds)d seconds.",
+            seconds,
+        ) % {"seconds": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Too many failed attempts. Try again in %(minutes)d minute.",
+        "Too many failed attempts. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _password_reset_refusal(seconds: int) -> str:
+    if seconds < 60:
+        return ngettext(
+            "Too many links were asked for. Try again in %(seconds)d second.",
+            "Too many links were asked for. Try again in %(seconds)d seconds.",
+            seconds,
+        ) % {"seconds": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Too many links were asked for. Try again in %(minutes)d minute.",
+        "Too many links were asked for. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 class LoginForm(AuthenticationForm):
-    """Username or e-mail and password, refused without a check while throttled."""
+    """Username or e-mail and password; while the account or the address has to wait after
+    failed attempts, refused without a check, with `retry_after` the seconds left."""
+
+    retry_after = 0
 
     def __init__(self, request=None, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(request, *args, **kwargs)
@@ -187,25 +222,32 @@ class LoginForm(AuthenticationForm):
             return self.cleaned_data
         key = throttle.throttle_key(username)
         ip = throttle.client_ip(self.request)
-        wait = throttle.seconds_until_allowed(key=key, ip=ip)
-        if wait:
-            minutes = max(1, math.ceil(wait / 60))
-            raise ValidationError(
-                ngettext(
-                    "Too many failed attempts. Try again in %(minutes)d minute.",
-                    "Too many failed attempts. Try again in %(minutes)d minutes.",
-                    minutes,
-                )
-                % {"minutes": minutes},
-                code="throttled",
-            )
+        self.retry_after = throttle.login_attempt_start(key=key, ip=ip)
+        if self.retry_after:
+            raise ValidationError(_login_refusal(self.retry_after), code="throttled")
         self.user_cache = authenticate(self.request, username=username, password=password)
         if self.user_cache is None:
-            throttle.record_failure(key=key, ip=ip)
             raise self.get_invalid_login_error()
         self.confirm_login_allowed(self.user_cache)
-        throttle.clear_failures(key=key)
+        throttle.login_succeeded(key=key, ip=ip)
         return self.cleaned_data
+
+
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    """The admin's login, throttled as Accord's own; only staff get in."""
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's form, refused (`retry_after` the seconds left) while mail to the address, or
+    from the client's address, has to wait."""
+
+    retry_after = 0
+
+    def refuse(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        self.add_error(
+            None, ValidationError(_password_reset_refusal(retry_after), code="throttled")
+        )
 
 
 def apply_errors(

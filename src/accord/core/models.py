@@ -113,7 +113,8 @@ class ApiToken(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed login, kept for throttling across every web process."""
+    """A failed login, kept for throttling across every web process. An attempt is written
+    as failed before its password is checked, and removed when it succeeds (throttle.py)."""
 
     username = models.CharField(max_length=254, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, db_index=True)
@@ -121,6 +122,18 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.ip_address} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class PasswordResetRequest(models.Model):
+    """A password-reset mail asked for, whether or not an account uses the address, kept for
+    throttling across every web process."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip_address} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class AuditEvent(models.Model):

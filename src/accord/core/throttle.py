@@ -1,9 +1,22 @@
-"""Throttling of failed logins, per username and per client address, across every process.
+"""Throttling of logins and of password-reset mail, across every process.
 
-Failures are rows of `LoginFailure`, so every web process (and every server behind a load
-balancer) sees the same count. After `LOGIN_FAILURE_LIMIT` failures for one username, or from
-one address, within `LOGIN_FAILURE_WINDOW_SECONDS`, attempts are refused without checking the
-password until enough failures have left the window.
+Both count rows in the database, so every web process (and every server behind a load
+balancer) sees the same counts.
+
+Logins are counted per pair of account and client address, and per address. After
+`LOGIN_FAILURE_LIMIT` failures of one pair within `LOGIN_FAILURE_WINDOW_SECONDS`, its next
+attempt has to wait 1 second after the last failure, the one after that 2, then 4, 8, ... up to
+`LOGIN_DELAY_MAX_SECONDS`; after `LOGIN_FAILURE_IP_LIMIT` failures from one address, at any
+accounts, every attempt from there waits the same way. Failures from elsewhere never delay
+the right password from an address of one's own: nobody can lock an account by failing at
+it. Each attempt is written as a failure before its password is checked, and removed once it
+succeeds: attempts sent at once, to one process or to many, count one another.
+
+An IPv6 client is counted by its /64 network, which one client commonly holds whole.
+
+Password-reset mail: at most one per e-mail address every `PASSWORD_RESET_INTERVAL_SECONDS`
+and `PASSWORD_RESET_IP_LIMIT` per client address an hour, counted whether or not an account
+uses the address, so that a refusal tells nothing about who has an account.
 """
 
 import datetime as dt
@@ -11,11 +24,14 @@ import ipaddress
 import math
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import LoginFailure, User
+from .models import LoginFailure, PasswordResetRequest, User
+
+PASSWORD_RESET_IP_WINDOW = dt.timedelta(hours=1)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -58,49 +74,99 @@ def throttle_key(login: str) -> str:
     return (username or login).lower()[:254]
 
 
-def _window_start(now: dt.datetime) -> dt.datetime:
-    return now - dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+def _counted_address(ip: str | None) -> str | None:
+    """The address failures are counted for: an IPv4 address, or the /64 network of an IPv6
+    address, since one client commonly holds a whole /64."""
+    if ip is None or ":" not in ip:
+        return ip
+    return str(ipaddress.IPv6Network(f"{ip}/64", strict=False).network_address)
 
 
-def _blocked_until(times: list[dt.datetime], limit: int) -> dt.datetime | None:
-    """`times` newest first: blocked until the limit-th newest failure leaves the window."""
-    if limit <= 0 or len(times) < limit:
-        return None
-    return times[limit - 1] + dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
+    return max(0, math.ceil((moment - now).total_seconds()))
 
 
-def seconds_until_allowed(*, key: str, ip: str | None) -> int:
-    """0 when a login attempt may be checked; else how long the caller has to wait."""
-    now = timezone.now()
-    recent = LoginFailure.objects.filter(at__gte=_window_start(now)).order_by("-at")
-    user_limit = settings.LOGIN_FAILURE_LIMIT
-    ip_limit = settings.LOGIN_FAILURE_IP_LIMIT
-    until = [
-        _blocked_until(
-            list(recent.filter(username=key).values_list("at", flat=True)[:user_limit]),
-            user_limit,
-        )
-    ]
-    if ip:
-        until.append(
-            _blocked_until(
-                list(recent.filter(ip_address=ip).values_list("at", flat=True)[:ip_limit]),
-                ip_limit,
-            )
-        )
-    latest = max((moment for moment in until if moment is not None), default=None)
-    if latest is None or latest <= now:
+def _login_delay(failures: QuerySet[LoginFailure], limit: int, now: dt.datetime) -> int:
+    """How long to wait after `failures` (earlier ones of one pair or one address, within the
+    window): nothing below `limit`, then 1, 2, 4, ... seconds after the latest one."""
+    if limit <= 0:
         return 0
-    return math.ceil((latest - now).total_seconds())
+    longest = settings.LOGIN_DELAY_MAX_SECONDS
+    # Past this many failures the delay is the longest anyway: no need to count further.
+    enough = limit + max(0, math.ceil(math.log2(max(longest, 1)))) + 1
+    times = list(failures.order_by("-id").values_list("at", flat=True)[:enough])
+    if len(times) < limit:
+        return 0
+    delay = min(longest, 2 ** (len(times) - limit))
+    return _seconds_until(times[0] + dt.timedelta(seconds=delay), now)
 
 
-def record_failure(*, key: str, ip: str | None) -> None:
-    """Count a failed attempt, and drop the failures that have left the window."""
+def _one_at_a_time(*names: str) -> None:
+    """Inside a transaction: wait until no other transaction counts and records for these
+    names, so that attempts sent at once are counted one after another. SQLite runs one
+    writing transaction at a time anyway; PostgreSQL takes an advisory lock for each name,
+    always in the same order."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["accord:" + name])
+
+
+def login_attempt_start(*, key: str, ip: str | None) -> int:
+    """Record an attempt at the account `key` from `ip` as failed, before its password is
+    checked, and return 0; or, while that pair or that address has to wait, return the seconds
+    left and record nothing: an attempt refused unchecked does not count."""
+    ip = _counted_address(ip)
     now = timezone.now()
-    LoginFailure.objects.filter(at__lt=_window_start(now)).delete()
-    LoginFailure.objects.create(username=key, ip_address=ip)
+    window_start = now - dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    LoginFailure.objects.filter(at__lt=window_start).delete()
+    with transaction.atomic():
+        # Every pair holds its address: one lock per address orders the pair's count too.
+        _one_at_a_time(f"login-ip:{ip}" if ip else f"login:{key}")
+        recent = LoginFailure.objects.filter(at__gte=window_start)
+        wait = _login_delay(
+            recent.filter(username=key, ip_address=ip), settings.LOGIN_FAILURE_LIMIT, now
+        )
+        if ip and not wait:
+            wait = _login_delay(recent.filter(ip_address=ip), settings.LOGIN_FAILURE_IP_LIMIT, now)
+        if not wait:
+            LoginFailure.objects.create(username=key, ip_address=ip)
+    return wait
 
 
-def clear_failures(*, key: str) -> None:
-    """A successful login forgives the account's earlier failures."""
-    LoginFailure.objects.filter(username=key).delete()
+def login_succeeded(*, key: str, ip: str | None) -> None:
+    """A successful login forgives the failures of its own pair of account and address; the
+    address's failures at other accounts still count."""
+    ip = _counted_address(ip)
+    LoginFailure.objects.filter(username=key, ip_address=ip).delete()
+
+
+def password_reset_start(*, email: str, ip: str | None) -> int:
+    """Record a request for a password-reset mail to `email` from `ip` and return 0; or, while
+    the address was sent one too recently or `ip` has asked for too many, return the seconds
+    left and record nothing."""
+    ip = _counted_address(ip)
+    now = timezone.now()
+    email = email.strip().lower()[:254]
+    interval = dt.timedelta(seconds=settings.PASSWORD_RESET_INTERVAL_SECONDS)
+    PasswordResetRequest.objects.filter(
+        at__lt=now - max(interval, PASSWORD_RESET_IP_WINDOW)
+    ).delete()
+    with transaction.atomic():
+        _one_at_a_time(f"reset:{email}", *([f"reset-ip:{ip}"] if ip else []))
+        earlier = PasswordResetRequest.objects.order_by("-id")
+        waits = [0]
+        last = earlier.filter(email=email, at__gte=now - interval).values_list("at", flat=True)
+        if (last_sent := last.first()) is not None:
+            waits.append(_seconds_until(last_sent + interval, now))
+        limit = settings.PASSWORD_RESET_IP_LIMIT
+        if ip and limit > 0:
+            from_ip = earlier.filter(ip_address=ip, at__gte=now - PASSWORD_RESET_IP_WINDOW)
+            times = list(from_ip.values_list("at", flat=True)[:limit])
+            if len(times) >= limit:
+                waits.append(_seconds_until(times[-1] + PASSWORD_RESET_IP_WINDOW, now))
+        wait = max(waits)
+        if not wait:
+            PasswordResetRequest.objects.create(email=email, ip_address=ip)
+    return wait

@@ -2,9 +2,11 @@ from django.urls import path
 
 from . import views
 
-# Included before django.contrib.auth.urls, so "login" here replaces Django's own.
+# Included before django.contrib.auth.urls, so "login" and "password_reset" here replace
+# Django's own.
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.api_token_create, name="api_token_create"),
     path("profile/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),

@@ -1,11 +1,14 @@
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.contrib.admin import AdminSite
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView as DjangoLoginView
+from django.contrib.auth.views import PasswordResetView as DjangoPasswordResetView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -16,8 +19,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accord.institutions.models import Institution
 
-from . import selectors, services
-from .forms import ApiTokenForm, InvitationForm, LoginForm, ProfileForm, SignupForm
+from . import selectors, services, throttle
+from .forms import (
+    ApiTokenForm,
+    InvitationForm,
+    LoginForm,
+    PasswordResetForm,
+    ProfileForm,
+    SignupForm,
+)
 from .models import ApiToken, Invitation, Membership, User
 
 
@@ -66,6 +76,42 @@ class LoginView(DjangoLoginView):
         response = super().form_valid(form)
         user: User = form.get_user()
         return _use_language(response, user.language)
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        return _too_many_if_throttled(super().form_invalid(form), form)
+
+
+def _too_many_if_throttled(response: HttpResponse, form: Form) -> HttpResponse:
+    """429 with Retry-After when the form was refused for having to wait (`retry_after`)."""
+    retry_after = getattr(form, "retry_after", 0)
+    if retry_after:
+        response.status_code = 429
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    """The admin's own login page, throttled as Accord's (admin.site.login_form is
+    AdminLoginForm): 429 with Retry-After when it refuses unchecked."""
+    response = AdminSite.login(admin.site, request, extra_context)
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    return response if form is None else _too_many_if_throttled(response, form)
+
+
+class PasswordResetView(DjangoPasswordResetView):
+    """Django's password reset, with mail throttled per address and per client: a refusal
+    answers 429 whether or not an account uses the address."""
+
+    form_class = PasswordResetForm
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:  # type: ignore[override]
+        retry_after = throttle.password_reset_start(
+            email=form.cleaned_data["email"], ip=throttle.client_ip(self.request)
+        )
+        if not retry_after:
+            return super().form_valid(form)
+        form.refuse(retry_after)
+        return _too_many_if_throttled(self.form_invalid(form), form)
 
 
 # Profile and API tokens ----------------------------------------------------------------------
