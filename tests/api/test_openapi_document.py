@@ -38,9 +38,11 @@ def test_every_error_is_a_problem_in_problem_json(document):
     assert document["components"]["schemas"]["Problem"]["required"] == ["title", "status"]
 
 
-def test_every_operation_declares_401(document):
+def test_every_operation_declares_401_with_its_challenge(document):
     missing = [
-        name for name, _method, operation in operations(document) if 401 not in statuses(operation)
+        name
+        for name, _method, operation in operations(document)
+        if "WWW-Authenticate" not in operation["responses"].get(401, {}).get("headers", {})
     ]
 
     assert missing == []
@@ -79,6 +81,12 @@ def test_operations_that_change_something_declare_403(document):
     ]
 
     assert missing == []
+
+
+def test_reads_that_check_a_permission_declare_403(document):
+    reads = document["paths"]
+    assert 403 in statuses(reads["/api/v1/analytics/mobility-flows"]["get"])
+    assert 403 in statuses(reads["/api/v1/agreements/{agreement_id}/history"]["get"])
 
 
 def test_operations_open_to_anonymous_callers_say_so(document):

@@ -13,6 +13,8 @@ from accord.analytics.mobility_flows import PROTECTING, SUPPRESSED, SUPPRESSION_
 from accord.analytics.mobility_flows.query import flows_for
 from accord.mobility.models import Funding, MobilityKind
 
+from .agreement_schemas import Problem
+
 router = Router(tags=["analytics"])
 
 Cell = int | float | str | None
@@ -60,7 +62,7 @@ class MobilityFlowsOut(Schema):
 
 @router.get(
     "/mobility-flows",
-    response=MobilityFlowsOut,
+    response={200: MobilityFlowsOut, 403: Problem},
     summary="Mobility flows and outcomes: aggregate counts, small counts suppressed",
 )
 def mobility_flows(request: HttpRequest, filters: Query[FlowFiltersIn]) -> dict[str, Any]:

@@ -23,6 +23,14 @@ ERROR_DESCRIPTIONS = {
     422: "Invalid input; `errors` names each field or parameter.",
 }
 
+CHALLENGE_HEADER = {
+    "description": 'How to authenticate (RFC 6750): `Bearer realm="accord"`, with '
+    '`error="invalid_token"` and an `error_description` when a token was sent and is not '
+    "valid.",
+    "required": True,
+    "schema": {"type": "string"},
+}
+
 # A wall-clock time as the server writes it (Django's JSON encoder): JSON Schema's `time`
 # format would require an offset, which a time of day in a center's zone does not have.
 CLOCK_TIME = {
@@ -88,6 +96,8 @@ def _document_operation(method: str, operation: dict[str, Any]) -> None:
                 PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}
             }
             response["description"] = ERROR_DESCRIPTIONS.get(int(status), response["description"])
+    if 401 in responses:
+        responses[401]["headers"] = {"WWW-Authenticate": CHALLENGE_HEADER}
 
 
 def _clock_times(node: Any) -> None:
