@@ -36,7 +36,7 @@ CHALLENGE_HEADER = {
 CLOCK_TIME = {
     "type": "string",
     "pattern": r"^\d{2}:\d{2}:\d{2}(\.\d{3})?$",
-    "description": "A time of day, HH:MM:SS, in the zone the field names.",
+    "description": "A time of day, HH:MM:SS, without an offset.",
     "examples": ["09:00:00"],
 }
 
