@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import threading
 import tracemalloc
+import zipfile
 from collections.abc import Iterable
 from typing import Any
 
@@ -684,3 +685,22 @@ def test_a_million_row_file_is_checked_as_a_stream(kaznu, warsaw, tmp_path):
     assert checked.ok, checked.report()
     assert checked.rows == 1_000_000
     assert progress[-1] == 1_000_000
+
+
+def test_xlsx_that_is_a_zip_bomb_is_refused_naming_the_limit(kaznu, warsaw):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/sharedStrings.xml", "w") as part:
+            for _ in range(64):
+                part.write(bytes(1024 * 1024))
+    stored = zipfile.ZipFile(buffer).getinfo("xl/sharedStrings.xml").compress_size
+
+    checked, written = run(buffer.getvalue(), kaznu, name="mobilities.xlsx")
+
+    [error] = checked.report()["errors"]
+    assert error["message"] == (
+        f"The file's part xl/sharedStrings.xml is compressed {64 * 1024 * 1024 / stored:,.0f} "
+        "times; the limit is 200 times, which no real document needs."
+    )
+    assert (written, Mobility.objects.count()) == (None, 0)

@@ -12,6 +12,8 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
+from accord.core import uploads
+
 Opener = Callable[[], IO[bytes]]
 Cells = list[Any]
 
@@ -62,10 +64,22 @@ def file_format(head: bytes, name: str) -> str:
     return "csv"
 
 
+# A workbook's sheets are XML, which compresses 10-20 times; a 200 MB upload of them expands
+# to about 2.5 GB.
+WORKBOOK_ZIP_LIMITS = uploads.ZipLimits(entries=10_000, uncompressed_bytes=3 * 1024**3, ratio=200)
+
+
 def sniff(opener: Opener, name: str) -> str:
-    """The file's format, after checking that its start is readable as that format."""
+    """The file's format, after checking that its start is readable as that format and that
+    a workbook's archive stays within WORKBOOK_ZIP_LIMITS."""
     with opener() as stream:
-        return sniff_head(stream.read(SNIFF_BYTES), name)
+        kind = sniff_head(stream.read(SNIFF_BYTES), name)
+        if kind == "xlsx":
+            try:
+                uploads.check_zip_archive(stream, WORKBOOK_ZIP_LIMITS)
+            except uploads.UnsafeFile as refusal:
+                raise ImportFileError(refusal.message) from None
+        return kind
 
 
 def sniff_head(head: bytes, name: str) -> str:
