@@ -81,6 +81,7 @@ def test_the_daily_command_runs_every_job_and_names_the_one_that_failed(
         "complete_past_bookings: SUCCESSFUL",
         "flag_bookings_of_ended_agreements: SUCCESSFUL",
         "send_obligation_reminders: SUCCESSFUL",
+        "mark_stale_imports_failed: SUCCESSFUL",
     ]
     ended.refresh_from_db()
     assert ended.status == AgreementStatus.EXPIRED

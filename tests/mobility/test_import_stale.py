@@ -2,6 +2,7 @@
 removed, and started again; also after a real kill -9 of `accord import mobility`."""
 
 import datetime as dt
+import io
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -468,3 +470,13 @@ def test_import_killed_while_writing_holds_no_lock_and_commits_nothing(tmp_path)
     assert swept["mobilities"] == 0
     assert again.returncode == 0, again.stderr
     assert "20000 rows: 20000 added" in again.stdout
+
+
+def test_the_daily_jobs_mark_an_import_whose_process_stopped_failed(kaznu):
+    stopped = left_running(kaznu)
+
+    call_command("daily", stdout=io.StringIO())
+
+    stopped.refresh_from_db()
+    assert stopped.status == ImportStatus.FAILED
+    assert list(stale.scratch_root().iterdir()) == []

@@ -24,6 +24,7 @@ from django_tasks import TaskResultStatus
 
 from accord.agreements.tasks import expire_agreements, send_expiry_reminders
 from accord.centers.tasks import complete_past_bookings, flag_bookings_of_ended_agreements
+from accord.mobility.import_tasks import mark_stale_imports_failed
 from accord.mobility.tasks import send_obligation_reminders
 
 DAY_SECONDS = 24 * 60 * 60
@@ -43,7 +44,8 @@ class Command(BaseCommand):
     help = (
         "Expire agreements past their end (extending those that renew automatically), "
         "e-mail expiry and return-obligation reminders, complete past bookings and flag "
-        "those under agreements that ended. `accord serve` runs it once a day with "
+        "those under agreements that ended, and mark failed the imports whose process "
+        "stopped. `accord serve` runs it once a day with "
         "--repeat; otherwise run it once a day from cron. Exits with status 1 when a job "
         "failed; staff see the failure on their dashboard."
     )
@@ -79,6 +81,7 @@ class Command(BaseCommand):
             complete_past_bookings,
             flag_bookings_of_ended_agreements,
             send_obligation_reminders,
+            mark_stale_imports_failed,
         ):
             result = task.enqueue()
             if result.status == TaskResultStatus.FAILED:
