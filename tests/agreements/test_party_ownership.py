@@ -318,7 +318,12 @@ def test_a_former_partys_staff_still_open_the_agreement_and_its_history(client, 
     assert url("party_add", left) not in content
 
 
-def test_a_former_party_finds_the_agreement_in_its_list_marked_as_left(client, officer, left):
+@pytest.mark.parametrize("by_id", [True, False], ids=["by id", "by subquery"])
+def test_a_former_party_finds_the_agreement_in_its_list_marked_as_left(
+    client, officer, left, by_id, monkeypatch
+):
+    if not by_id:
+        monkeypatch.setattr(selectors, "MAX_LEFT_IDS", 0)
     client.force_login(officer)
 
     for query in ({}, {"scope": "all"}):

@@ -61,15 +61,23 @@ def visibility_condition(user: AnyUser, *, own_only: bool = False) -> Q | None:
         # took SQLite a temporary B-tree of every own agreement.
         ours = party_agreement_ids(institution_id__in=own)
         if left:
-            ours = ours.union(
-                FormerParty.objects.filter(institution_id__in=own)
-                .order_by()
-                .values("agreement_id"),
-                all=True,
-            )
+            ours = ours.union(left_subquery(own), all=True)
         return Q(pk__in=ours)
     condition = public | Q(Exists(party_of_own))
-    return condition | Q(pk__in=left) if left else condition
+    if not left:
+        return condition
+    # By id while they are few; beyond, as a subquery (the databases cap a statement's
+    # parameters).
+    return condition | Q(pk__in=left if len(left) <= MAX_LEFT_IDS else left_subquery(own))
+
+
+# The most ids of agreements left that a list's SQL names one by one.
+MAX_LEFT_IDS = 500
+
+
+def left_subquery(own: set[int]) -> QuerySet[FormerParty, Any]:
+    """Ids of the agreements the institutions `own` left, as a subquery."""
+    return FormerParty.objects.filter(institution_id__in=own).order_by().values("agreement_id")
 
 
 def _left_agreement_ids(user: User, own: set[int]) -> list[int]:
@@ -77,11 +85,7 @@ def _left_agreement_ids(user: User, own: set[int]) -> list[int]:
     request as their roles are (`forget_left_agreements` after a party leaves or returns)."""
     cached: list[int] | None = getattr(user, "_accord_left_agreements", None)
     if cached is None:
-        cached = list(
-            FormerParty.objects.filter(institution_id__in=own)
-            .order_by()
-            .values_list("agreement_id", flat=True)
-        )
+        cached = list(left_subquery(own).values_list("agreement_id", flat=True))
         user._accord_left_agreements = cached  # type: ignore[attr-defined]
     return cached
 
