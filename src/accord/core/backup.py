@@ -54,7 +54,8 @@ ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 # The archive of an Accord before FORMAT 2, which held the database as one JSON document.
 JSON_MANIFEST = "accord-backup.json"
 CHUNK = 1 << 20
-# Level 1 compresses a database almost as well as the default 6, in a fraction of the time.
+# Level 1 writes an archive about a tenth larger than the default 6, in a third of the time
+# (measured on a SQLite database of a million mobilities: 30% of its size against 27%).
 COMPRESSLEVEL = 1
 # How long pg_restore waits for a table that another process holds, before it gives up.
 LOCK_TIMEOUT = "60s"
@@ -249,12 +250,15 @@ def _add_checked(
     info.mtime = int(timezone.now().timestamp())
     info.mode = 0o600
     reader = _HashingReader(handle)
+    changed = BackupError(f"{name} changed while it was backed up; run the backup again.")
     try:
         tar.addfile(info, reader)  # type: ignore[arg-type]
     except OSError as exc:
-        raise BackupError(f"{name} changed while it was backed up; run the backup again.") from exc
+        if reader.size < info.size:  # it ended before the size the manifest says
+            raise changed from exc
+        raise
     if reader.digest.hexdigest() != expected["sha256"]:
-        raise BackupError(f"{name} changed while it was backed up; run the backup again.")
+        raise changed
 
 
 def backup_write(*, target: Path, database: str = DEFAULT_DB_ALIAS) -> BackupResult:
