@@ -10,20 +10,23 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-# Bounded and reproducible: the same examples on every run, none remembered between runs.
-# ACCORD_PROPERTY_EXAMPLES=200 explores further, by hand.
-PROPERTY_SETTINGS = settings(
-    max_examples=int(os.environ.get("ACCORD_PROPERTY_EXAMPLES", "12")),
-    deadline=None,
-    database=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.data_too_large,
-        HealthCheck.filter_too_much,
-    ],
-)
+
+def property_settings(examples: int) -> settings:
+    """Bounded and reproducible: the same `examples` on every run, none remembered between
+    runs. ACCORD_PROPERTY_EXAMPLES=200 explores further, by hand."""
+    return settings(
+        max_examples=int(os.environ.get("ACCORD_PROPERTY_EXAMPLES", examples)),
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
+    )
+
 
 # NUL is refused before it reaches a view (PostgreSQL cannot store it in text).
 NUL = "\x00"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from accord.core.models import AuditEvent
 from accord.institutions.importer import import_institutions
 from accord.institutions.models import Institution
-from tests.properties import PROPERTY_SETTINGS, text
+from tests.properties import property_settings, text
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def import_once(rows: list) -> None:
 
 @pytest.mark.parametrize("field", sorted(GOOD))
 def test_any_value_of_a_field_is_skipped_or_taken(field):
-    @PROPERTY_SETTINGS
+    @property_settings(10)
     @given(value=JSON)
     def check(value):
         import_once([{**GOOD, field: value}])
@@ -63,7 +63,7 @@ def test_any_value_of_a_field_is_skipped_or_taken(field):
 def test_any_row_is_skipped_or_taken():
     row = st.one_of(JSON, st.fixed_dictionaries({}, optional=dict.fromkeys(GOOD, JSON)))
 
-    @PROPERTY_SETTINGS
+    @property_settings(30)
     @given(rows=st.lists(row, max_size=4))
     def check(rows):
         import_once(rows)

@@ -16,7 +16,7 @@ from accord.mobility.importer.layout import COLUMN_NAMES
 from accord.mobility.models import Mobility
 from tests.factories import AgreementFactory, InstitutionFactory, UnitFactory
 from tests.mobility.test_import import csv_bytes, good_row, run, xlsx_bytes
-from tests.properties import PROPERTY_SETTINGS, dates, numbers, text
+from tests.properties import dates, numbers, property_settings, text
 
 # The importer takes a NUL into a text column, which PostgreSQL then refuses with an exception
 # (test_a_null_character_in_a_text_column_is_the_rows_error); until it reports the row, the
@@ -110,7 +110,7 @@ def import_once(row: dict[str, Any], fmt: str, institution) -> None:
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize("column", COLUMN_NAMES)
 def test_any_value_of_a_column_is_reported_or_taken(column, fmt, known):
-    @PROPERTY_SETTINGS
+    @property_settings(6)
     @given(
         value=cell_values(column) if fmt == "csv" else st.one_of(cell_values(column), typed_cells())
     )
@@ -130,7 +130,7 @@ def test_any_row_is_reported_or_taken(fmt, known):
         for column in COLUMN_NAMES
     }
 
-    @PROPERTY_SETTINGS
+    @property_settings(30)
     @given(row=st.fixed_dictionaries(columns))
     def check(row):
         import_once(row, fmt, known)

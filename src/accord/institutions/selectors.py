@@ -56,7 +56,7 @@ def institution_by_key(key: str | int) -> Institution | None:
     text = str(key).strip()
     if not text:
         return None
-    if text.isdigit():
+    if text.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
         return Institution.objects.filter(pk=int(text)).first()
     lowered = text.lower()
     return (

@@ -78,7 +78,7 @@ def _with_query(path: str, query: dict[str, str]) -> str:
 
 
 def _chosen_ids(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
+    return [int(value) for value in values if value.isdecimal()]
 
 
 @login_required

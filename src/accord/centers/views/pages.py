@@ -137,7 +137,7 @@ def _years() -> list[int]:
 
 def _year(request: HttpRequest) -> int:
     value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and int(value) in _years() else timezone.localdate().year
+    return int(value) if value.isdecimal() and int(value) in _years() else timezone.localdate().year
 
 
 @login_required
