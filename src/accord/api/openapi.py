@@ -86,16 +86,17 @@ def _document_operation(method: str, operation: dict[str, Any]) -> None:
         statuses.add(400)
     if parameters or "requestBody" in operation:
         statuses.add(422)
-    responses = operation.setdefault("responses", {})
+    # Statuses as numbers, whether an endpoint wrote them so or as text (openapi_extra).
+    responses = {int(status): answer for status, answer in operation["responses"].items()}
     for status in statuses:
         responses.setdefault(status, {"description": ERROR_DESCRIPTIONS[status]})
     operation["responses"] = responses = dict(sorted(responses.items()))
     for status, response in responses.items():
-        if int(status) >= 400:
+        if status >= 400:
             response["content"] = {
                 PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}
             }
-            response["description"] = ERROR_DESCRIPTIONS.get(int(status), response["description"])
+            response["description"] = ERROR_DESCRIPTIONS.get(status, response["description"])
     if 401 in responses:
         responses[401]["headers"] = {"WWW-Authenticate": CHALLENGE_HEADER}
 
