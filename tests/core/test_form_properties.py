@@ -526,3 +526,14 @@ def test_a_digit_that_is_no_decimal_is_not_taken_for_an_id(client, world, path):
     response = client.get(path.format(center=world.center.slug))
 
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_digit_that_is_no_decimal_is_no_chosen_partner(client, world):
+    client.force_login(world.users["officer"])
+    before = Agreement.objects.count()
+
+    response = client.post("/agreements/new/", {"title": "Exchange", "partners": "²"})
+
+    assert response.status_code == 200
+    assert Agreement.objects.count() == before

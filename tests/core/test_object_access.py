@@ -285,6 +285,7 @@ PAGES: dict[str, Target] = {
     "mobility/imports/<int:pk>/": Target(IMPORT),
     "mobility/imports/<int:pk>/status/": Target(IMPORT),
     "mobility/imports/<int:pk>/report.csv": Target(IMPORT),
+    "mobility/imports/<int:pk>/restart/": Target(IMPORT, owner_get=POST_ONLY),
 }
 
 API_KAZNU = {"slug": lambda world: world.kaznu.slug}
@@ -365,6 +366,7 @@ OPERATIONS: dict[str, Target] = {
     ),
     "/api/v1/mobility-imports/{import_id}": Target({"import_id": pk("mobility_import")}),
     "/api/v1/mobility-imports/{import_id}/report": Target({"import_id": pk("mobility_import")}),
+    "/api/v1/mobility-imports/{import_id}/restart": Target({"import_id": pk("mobility_import")}),
     "/api/v1/centers/facilities/{facility_id}": Target(API_FACILITY),
     "/api/v1/centers/facilities/{facility_id}/availability": Target(API_FACILITY),
     "/api/v1/centers/bookings/{booking_id}": Target(API_BOOKING),
@@ -403,6 +405,12 @@ def api_operations() -> list[tuple[str, str]]:
         for method in operations
         if API_PARAMETER.search(path)
     ]
+
+
+def named(routes: list[str], registry: dict[str, Target]) -> list[str]:
+    """The routes the registry names; test_every_route_with_parameters_names_its_object fails
+    for the others."""
+    return [route for route in routes if route in registry]
 
 
 def page_path(route: str, world: Any, values: dict[str, Any] | None = None) -> str:
@@ -480,7 +488,7 @@ def test_staff_of_an_unrelated_institution_reach_no_page_of_anothers_object(
     client = Client()
     client.force_login(world.outsiders[role])
     reached = []
-    for route in pages_with_parameters():
+    for route in named(pages_with_parameters(), PAGES):
         target = PAGES[route]
         path = page_path(route, world, target.guessed)
         for method in ("GET", "POST"):
@@ -504,6 +512,8 @@ def test_staff_of_an_unrelated_institution_reach_no_api_operation_on_anothers_ob
     client.force_login(world.outsiders[role])
     reached = []
     for method, path in api_operations():
+        if path not in OPERATIONS:
+            continue  # test_every_route_with_parameters_names_its_object names it
         target = OPERATIONS[path]
         response = _api_request(client, method, path, world)
         assert response.status_code < 500, (method, path)
@@ -520,7 +530,7 @@ def test_the_owners_staff_reach_every_page_of_their_object(world, world_media):
     client = Client()
     client.force_login(world.officer)
     unexpected = []
-    for route in pages_with_parameters():
+    for route in named(pages_with_parameters(), PAGES):
         target = PAGES[route]
         path = page_path(route, world)
         answered = _request(client, "GET", path).status_code
@@ -541,6 +551,8 @@ def test_the_owners_staff_reach_every_api_operation_on_their_object(world, world
     client.force_login(world.officer)
     unexpected = []
     for method, path in api_operations():
+        if path not in OPERATIONS:
+            continue  # test_every_route_with_parameters_names_its_object names it
         answered = _api_request(client, method, path, world).status_code
         if method == "GET" and answered != 200:
             unexpected.append((method, path, answered))

@@ -100,7 +100,7 @@ class DateTimePickerInput(_PickerInputMixin, forms.DateTimeInput):
 def is_id(value: Any) -> bool:
     """Whether `value` (as sent: text) is a number a database key can hold."""
     text = str(value).strip()
-    return text.isdigit() and int(text) <= LARGEST_ID
+    return text.isdecimal() and int(text) <= LARGEST_ID  # "²" is a digit, not a number
 
 
 class ModelMultipleIdChoiceField(forms.ModelMultipleChoiceField):
