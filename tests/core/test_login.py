@@ -150,6 +150,14 @@ def test_after_the_limit_the_right_password_waits_a_second(client, amina, limits
     assert logged_in_user_id(client) is None
 
 
+def test_the_wait_is_told_in_the_readers_language(client, amina, limits, clock):
+    fail(client, "amina", 3, clock)
+
+    response = log_in(client, "amina", HTTP_ACCEPT_LANGUAGE="ru")
+
+    assert "Повторите через 1 секунду." in response.content.decode()
+
+
 def test_the_right_password_is_taken_once_the_wait_is_over(client, amina, limits, clock):
     fail(client, "amina", 3, clock)
     clock.advance(1)

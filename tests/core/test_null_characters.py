@@ -65,6 +65,7 @@ def test_the_refusal_is_in_the_readers_language(client):
     html = refused_page(client.get("/p/?q=%00", HTTP_ACCEPT_LANGUAGE="ru"))
 
     assert '<html lang="ru"' in html
+    assert "Параметр запроса «q» содержит нулевой символ (U+0000)." in html
 
 
 def test_a_login_with_a_nul_is_refused_unchecked_and_uncounted(client):
