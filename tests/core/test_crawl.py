@@ -5,6 +5,7 @@ import re
 from collections import Counter, deque
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.urls import reverse
 from accord.agreements.models import Agreement, AgreementStatus, ProvisionKind
 from accord.centers.models import Facility
 from accord.core import services
-from accord.core.models import User
+from accord.core.models import LoginFailure, User
 from accord.institutions.models import Institution
 from tests.html_checker import html_errors
 
@@ -129,8 +130,9 @@ def test_a_form_sent_back_with_its_errors_is_valid_html(
 
 
 def test_pages_reached_only_by_a_form_or_an_emailed_link_are_valid_html(demo, tmp_path):
-    """What no link leads to: forms sent with bad input, the page showing a new API token
-    once, and the pages behind the links of invitation and password-reset e-mails."""
+    """What no link leads to: forms sent with bad input or refused for the moment, the page
+    showing a new API token once, and the pages behind the links of invitation and
+    password-reset e-mails."""
     anonymous = Client()
     officer = Client()
     officer.force_login(User.objects.get(username="kaznu-officer"))
@@ -148,7 +150,19 @@ def test_pages_reached_only_by_a_form_or_an_emailed_link_are_valid_html(demo, tm
     ).first()
     assert facility is not None and draft is not None
     invite = f"/accounts/institutions/{KAZNU}/members/invite/"
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        LoginFailure.objects.create(username="kaznu-officer", ip_address="127.0.0.1")
+    anonymous.post("/accounts/password_reset/", {"email": "someone@example.org"})
     asked = {
+        "a null character in the address": (anonymous.get("/p/?q=a%00b"), 400),
+        "login, waiting after failures": (
+            anonymous.post("/accounts/login/", {"username": "kaznu-officer", "password": "x"}),
+            429,
+        ),
+        "password reset, asked again too soon": (
+            anonymous.post("/accounts/password_reset/", {"email": "someone@example.org"}),
+            429,
+        ),
         "login, wrong password": (
             anonymous.post("/accounts/login/", {"username": "admin", "password": "wrong"}),
             200,
