@@ -189,6 +189,14 @@ def test_a_body_that_is_no_json_but_holds_a_nul_byte_is_422(as_officer):
     assert problem(response)["errors"] == {"body": ["Null characters (U+0000) are not accepted."]}
 
 
+def test_a_nul_byte_in_json_nested_too_deep_to_read_is_422(as_officer):
+    body = b"[" * 100_000 + b'"\x00"' + b"]" * 100_000
+
+    response = as_officer.post("/api/v1/agreements/", body, content_type="application/json")
+
+    assert list(problem(response)["errors"]) == ["body"]
+
+
 def test_an_escaped_backslash_before_u0000_is_no_nul(as_officer, institution, partner):
     body = json.dumps(new_agreement(institution, partner, title="Path C:\\u0000"))
     assert "\\\\u0000" in body

@@ -118,10 +118,9 @@ def _nul_in_body(request: HttpRequest) -> NulLocation | None:
         return None
     try:
         # strict=False: a raw NUL inside a string is parsed, so that its place can be named.
-        data = json.loads(body, strict=False)
-    except ValueError:
+        first = next(_nul_in_json(json.loads(body, strict=False)), None)
+    except (ValueError, RecursionError):
         return NulLocation("body") if b"\x00" in body else None
-    first = next(_nul_in_json(data), None)
     return None if first is None else NulLocation("body", _json_pointer(first))
 
 
