@@ -18,10 +18,7 @@ from tests.factories import AgreementFactory, InstitutionFactory, UnitFactory
 from tests.mobility.test_import import csv_bytes, good_row, run, xlsx_bytes
 from tests.properties import dates, numbers, property_settings, text
 
-# The importer takes a NUL into a text column, which PostgreSQL then refuses with an exception
-# (test_a_null_character_in_a_text_column_is_the_rows_error); until it reports the row, the
-# other properties are checked without NUL.
-WITH_NUL = False
+WITH_NUL = True
 
 DATE_COLUMNS = {"birth_date", "start_date", "end_date", "returned_on"}
 NUMBER_COLUMNS = {"eqf_level", "agreement"}
@@ -139,10 +136,6 @@ def test_any_row_is_reported_or_taken(fmt, known):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="the importer takes NUL into text columns; PostgreSQL then fails with DataError",
-)
 @pytest.mark.parametrize("fmt", ["csv"])
 def test_a_null_character_in_a_text_column_is_the_rows_error(fmt, known):
     data, name = file_of(good_row(1, given_names="Ai\x00gerim"), fmt)

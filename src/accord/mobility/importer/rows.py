@@ -247,6 +247,11 @@ class RowChecker:
         add = problems.append
         values: dict[str, Any] = {}
 
+        if "\x00" in "".join(raw.values()):  # one test per row; the cells only when it fails
+            for name, value in raw.items():
+                if "\x00" in value:
+                    add((name, _("The value holds a NUL character, which no text may hold.")))
+                    raw[name] = value.replace("\x00", "")
         for name in REQUIRED_COLUMNS:
             if not raw[name]:
                 add((name, _("This value is required.")))
