@@ -54,20 +54,27 @@ def test_officer_takes_an_agreement_from_draft_to_the_public_page(demo, new_page
     officer.wait_for_load_state()
     assert officer.locator("a", has_text="signed-agreement.pdf").count() == 1
 
-    # Negotiation, then signing; both signatures recorded.
+    # Negotiation, then signing: each party's own officer records its signature, and is
+    # offered no form for the other's.
     for label in ("Start negotiation", "Ready for signature"):
         officer.locator("form button", has_text=label).first.click()
         officer.wait_for_load_state()
     signed_on = (dt.date.today() - dt.timedelta(days=1)).isoformat()
-    for party in agreement.parties.all():
-        officer.locator(f"form[action$='/parties/{party.pk}/sign/']").locator(
+    partner = new_page()
+    log_in(partner, "uw-officer", password)
+    kaznu, warsaw = sorted(agreement.parties.all(), key=lambda party: party.institution.name)
+    for page, own, other in ((officer, kaznu, warsaw), (partner, warsaw, kaznu)):
+        page.goto(f"/agreements/{agreement.pk}/")
+        assert page.locator(f"form[action$='/parties/{other.pk}/sign/']").count() == 0
+        page.locator(f"form[action$='/parties/{own.pk}/sign/']").locator(
             "xpath=ancestor::details"
         ).locator("summary").click()
-        officer.fill(f"#sign{party.pk}-name", f"Rector of {party.institution.name}")
-        officer.fill(f"#sign{party.pk}-date", signed_on)
-        officer.locator(f"form[action$='/parties/{party.pk}/sign/'] button").click()
-        officer.wait_for_load_state()
+        page.fill(f"#sign{own.pk}-name", f"Rector of {own.institution.name}")
+        page.fill(f"#sign{own.pk}-date", signed_on)
+        page.locator(f"form[action$='/parties/{own.pk}/sign/'] button").click()
+        page.wait_for_load_state()
 
+    officer.goto(f"/agreements/{agreement.pk}/")
     officer.locator("form button", has_text="Activate").click()
     officer.wait_for_load_state()
     agreement.refresh_from_db()
@@ -80,8 +87,6 @@ def test_officer_takes_an_agreement_from_draft_to_the_public_page(demo, new_page
     assert visitor.locator("text=" + TITLE).count() == 1
 
     # The partner's officer sees it; a coordinator of an institution not party to it does not.
-    partner = new_page()
-    log_in(partner, "uw-officer", password)
     partner.goto("/agreements/?search=KazNU+and+the+University+of+Warsaw")
     assert partner.locator("table a", has_text=TITLE).count() == 1
 
