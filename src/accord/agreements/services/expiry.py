@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accord.centers.services import bookings_flag_for_ended_agreement
 from accord.core.audit import audit_record, audit_record_many
+from accord.core.reminders import nearest_threshold
 
 from ..models import Agreement, AgreementParty, ExpiryReminder
 from ._base import S
@@ -125,17 +126,6 @@ def _reminder_message(party: AgreementParty, today: dt.date) -> EmailMessage:
 REMINDERS_PER_BATCH = 100
 
 
-def _nearest_threshold(today: dt.date, thresholds: list[int]) -> Case:
-    """The smallest threshold of days that an agreement's end is within."""
-    return Case(
-        *(
-            When(agreement__valid_to__lte=today + dt.timedelta(days=n), then=Value(n))
-            for n in thresholds
-        ),
-        output_field=IntegerField(),
-    )
-
-
 def _reminded_already() -> Exists:
     return Exists(
         ExpiryReminder.objects.filter(
@@ -158,7 +148,7 @@ def _reminders_due(today: dt.date, thresholds: list[int]) -> QuerySet[AgreementP
             coordinator__is_active=True,
         )
         .exclude(coordinator__email="")
-        .annotate(days_before=_nearest_threshold(today, thresholds))
+        .annotate(days_before=nearest_threshold("agreement__valid_to", today, thresholds))
         .exclude(_reminded_already())
         .order_by("pk")
     )
@@ -171,7 +161,7 @@ def _batch_of(party_ids: list[int], today: dt.date, thresholds: list[int]) -> li
     parties by their ids instead of the window again."""
     parties = (
         AgreementParty.objects.filter(pk__in=party_ids)
-        .annotate(days_before=_nearest_threshold(today, thresholds))
+        .annotate(days_before=nearest_threshold("agreement__valid_to", today, thresholds))
         .exclude(_reminded_already())
         .select_related("agreement", "institution", "coordinator")
         .order_by("pk")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accord.core.audit import audit_record, audit_record_many
 from accord.core.models import Membership, Role, User
+from accord.core.reminders import nearest_threshold
 
 from ..models import (
     Mobility,
@@ -188,14 +189,6 @@ def _obligation_reminder_message(
 OBLIGATIONS_PER_BATCH = 100
 
 
-def _nearest_threshold(today: dt.date, thresholds: list[int]) -> Case:
-    """The smallest threshold of days that an obligation's due date is within."""
-    return Case(
-        *(When(due_on__lte=today + dt.timedelta(days=n), then=Value(n)) for n in thresholds),
-        output_field=IntegerField(),
-    )
-
-
 def _reminded_already() -> Exists:
     return Exists(
         ObligationReminder.objects.filter(
@@ -216,7 +209,7 @@ def _obligations_due(today: dt.date, thresholds: list[int]) -> QuerySet[ReturnOb
             due_on__lte=today + dt.timedelta(days=thresholds[-1]),
         )
         .exclude(mobility__status=S.CANCELLED)
-        .annotate(days_before=_nearest_threshold(today, thresholds))
+        .annotate(days_before=nearest_threshold("due_on", today, thresholds))
         .exclude(_reminded_already())
         .order_by("pk")
     )
@@ -227,7 +220,7 @@ def _batch_of(ids: list[int], today: dt.date, thresholds: list[int]) -> list[Ret
     less those reminded since they were found (by another run) or no longer due."""
     obligations = (
         ReturnObligation.objects.filter(pk__in=ids)
-        .annotate(days_before=_nearest_threshold(today, thresholds))
+        .annotate(days_before=nearest_threshold("due_on", today, thresholds))
         .exclude(_reminded_already())
         .select_related("mobility__home_institution")
         .order_by("pk")
