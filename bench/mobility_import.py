@@ -25,6 +25,7 @@ import platform
 import random
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -245,6 +246,7 @@ def child(spec: str) -> None:
     from accord.institutions.models import Institution
     from accord.mobility.importer import reading
     from accord.mobility.importer.run import check_file, write_file
+    from accord.mobility.importer.stale import scratch_dir
 
     task = json.loads(spec)
     if task["what"] == "setup":
@@ -280,15 +282,21 @@ def child(spec: str) -> None:
     kind = reading.sniff(opener, path.name)
     total = reading.count_rows(opener, kind)
     counted = time.perf_counter()
-    checked = check_file(opener, kind, institution=home)
-    check_s = time.perf_counter() - counted
-    check_mb = max_rss_mb()
-    assert checked.ok, checked.report()["errors"][:5]
-    write_started = time.perf_counter()
-    sql = SqlClock()
-    with transaction.atomic(), connection.execute_wrapper(sql.statement), sql.copies():
-        written = write_file(opener, kind, institution=home, actor=None)
-    write_s = time.perf_counter() - write_started
+    # As an import does: the check keeps the checked rows in a scratch folder for the write.
+    scratch = scratch_dir(None)
+    try:
+        checked = check_file(opener, kind, institution=home, scratch=scratch, keep_rows=True)
+        check_s = time.perf_counter() - counted
+        check_mb = max_rss_mb()
+        assert checked.ok, checked.report()["errors"][:5]
+        kept_mb = checked.staged.stat().st_size / 2**20 if checked.staged else 0.0
+        write_started = time.perf_counter()
+        sql = SqlClock()
+        with transaction.atomic(), connection.execute_wrapper(sql.statement), sql.copies():
+            written = write_file(opener, kind, institution=home, actor=None, checked=checked)
+        write_s = time.perf_counter() - write_started
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     print(
         json.dumps(
             {
@@ -302,6 +310,7 @@ def child(spec: str) -> None:
                 "sql_s": sql.seconds,
                 "base_mb": base_mb,
                 "check_mb": check_mb,
+                "kept_mb": kept_mb,
                 "peak_mb": max_rss_mb(),
                 "created": written.created,
                 "updated": written.updated,

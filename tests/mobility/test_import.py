@@ -704,3 +704,63 @@ def test_xlsx_that_is_a_zip_bomb_is_refused_naming_the_limit(kaznu, warsaw):
         "times; the limit is 200 times, which no real document needs."
     )
     assert (written, Mobility.objects.count()) == (None, 0)
+
+
+def test_the_write_takes_the_rows_the_check_kept_instead_of_reading_the_file_again(kaznu, warsaw):
+    data = csv_bytes(good_row(n) for n in range(1, 2_501))
+    opened: list[str] = []
+
+    def opener():
+        opened.append("open")
+        return io.BytesIO(data)
+
+    checked, written = import_file(
+        opener, "mobilities.csv", institution=kaznu, actor=None, today=TODAY
+    )
+    times_to_sniff_count_and_check = 3
+
+    assert checked.ok, checked.report()
+    assert written is not None and written.created == 2_500
+    assert len(opened) == times_to_sniff_count_and_check
+    assert Mobility.objects.filter(home_institution=kaznu).count() == 2_500
+    assert Mobility.objects.get(external_id="KZ-0002500").family_name == "Nurlanova 2500"
+
+
+def test_a_unit_renamed_between_check_and_write_fails_the_import_instead_of_writing_rows(
+    kaznu, warsaw
+):
+    faculty = UnitFactory(institution=kaznu, name="Faculty of Physics")
+    data = csv_bytes(good_row(n, home_unit="Faculty of Physics") for n in range(1, 4))
+
+    def rename_the_unit() -> None:
+        faculty.name = "Faculty of Physics and Technology"
+        faculty.save()
+
+    checked, written = run(data, kaznu, on_begin=rename_the_unit)
+
+    assert written is None
+    assert checked.report()["errors"][-1]["message"] == (
+        "The file changed after it was checked; import it again."
+    )
+    assert not Mobility.objects.filter(home_institution=kaznu).exists()
+
+
+def test_a_failed_check_leaves_no_kept_rows_behind(kaznu, warsaw, settings, tmp_path):
+    from accord.mobility.importer import stale
+
+    settings.VAR_DIR = tmp_path
+    folder = stale.scratch_dir(1)
+    rows = [good_row(n) for n in range(1, 1_500)] + [good_row(1_500, start_date="soon")]
+
+    checked = check_file(
+        opener_of(csv_bytes(rows)),
+        "csv",
+        institution=kaznu,
+        today=TODAY,
+        scratch=folder,
+        keep_rows=True,
+    )
+
+    assert problems(checked) == [(1_501, "start_date")]  # the header is row 1
+    assert checked.staged is None
+    assert list(folder.iterdir()) == []

@@ -76,9 +76,13 @@ class Mobility(models.Model):
         verbose_name=_("account"),
     )
 
+    # No index of its own for the three foreign keys that lead an index of Meta.indexes or
+    # constraints: that index serves every look-up by the key, and each index more is one
+    # more to update for every mobility added.
     home_institution = models.ForeignKey(
         "institutions.Institution",
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="outgoing_mobilities",
         verbose_name=_("home institution"),
     )
@@ -93,6 +97,7 @@ class Mobility(models.Model):
     host_institution = models.ForeignKey(
         "institutions.Institution",
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="incoming_mobilities",
         verbose_name=_("host institution"),
     )
@@ -130,6 +135,7 @@ class Mobility(models.Model):
     provision = models.ForeignKey(
         "agreements.Provision",
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="mobilities",

@@ -192,6 +192,10 @@ class Lookups:
         return found
 
     def unit(self, institution_id: int, name: str) -> int | None:
+        units = self._units_of(institution_id)
+        return units.get(name, units.get(name.casefold()))
+
+    def _units_of(self, institution_id: int) -> dict[str, int]:
         units = self._units.get(institution_id)
         if units is None:
             units = {}
@@ -201,7 +205,24 @@ class Lookups:
                 units[unit_name] = pk
                 units.setdefault(unit_name.casefold(), pk)
             self._units[institution_id] = units
-        return units.get(name, units.get(name.casefold()))
+        return units
+
+    def same_as(self, other: "Lookups") -> bool:
+        """Whether `other` (read later) finds what this found: then a row checked against
+        this one would be checked alike against `other`."""
+        return (
+            self.home.pk == other.home.pk
+            and self.by_schac == other.by_schac
+            and self.by_ror == other.by_ror
+            and self.by_name == other.by_name
+            and self.by_folded_name == other.by_folded_name
+            and self.country == other.country
+            and self.agreement_parties == other.agreement_parties
+            and all(
+                units == other._units_of(institution_id)
+                for institution_id, units in self._units.items()
+            )
+        )
 
 
 class RowChecker:

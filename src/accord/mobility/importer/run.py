@@ -1,12 +1,15 @@
 """The two passes over an import file: check every row, then (only when no row is bad) write
 them all in one transaction.
 
-Both passes stream the file, so memory does not grow with it. The check of duplicate external
+Both passes stream, so memory does not grow with the file. The check of duplicate external
 ids is the one thing that must see the whole file: the ids go into a throw-away SQLite file on
-disk, grouped at the end, so that this too stays within constant memory.
+disk, grouped at the end, so that this too stays within constant memory. While no row is bad,
+the check also keeps the values it made of every row in a scratch file, a batch at a time,
+and the write reads them back instead of reading and checking the file a second time.
 """
 
 import datetime as dt
+import pickle
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -16,7 +19,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +42,9 @@ ANALYZE_AFTER = 10_000
 WRITE_CACHE_KIB = 64 * 1024
 
 Progress = Callable[[int], None]
+# The values of a checked row, in this order: what the write stages and inserts.
+STAGED_FIELDS = ("external_id", *IMPORTED_FIELDS)
+Batch = list[tuple[Any, ...]]
 
 
 @dataclass
@@ -48,6 +54,11 @@ class Checked:
     rows: int = 0
     error_count: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # The checked values of every row (a file of pickled batches) and what the check looked
+    # them up in; kept only when asked and no row is bad.
+    staged: Path | None = field(default=None, repr=False)
+    lookups: Lookups | None = field(default=None, repr=False)
+    today: dt.date | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -107,6 +118,53 @@ class _SeenIds:
         self.path.unlink(missing_ok=True)
 
 
+class _StagedRows:
+    """The checked values of the rows, written to a scratch file a batch at a time (pickled
+    tuples in the order of STAGED_FIELDS), for the write to read back in the same order.
+    Staging stops for good at the first bad row: nothing will be written then."""
+
+    def __init__(self, path: Path) -> None:
+        self.path: Path | None = path
+        self.handle = path.open("wb")
+        self.batch: Batch = []
+        self.row_values = itemgetter(*STAGED_FIELDS)
+
+    def add(self, values: dict[str, Any]) -> None:
+        if self.path is None:
+            return
+        self.batch.append(self.row_values(values))
+        if len(self.batch) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            pickle.dump(self.batch, self.handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self.batch = []
+
+    def discard(self) -> None:
+        if self.path is not None:
+            self.handle.close()
+            self.path.unlink(missing_ok=True)
+            self.path = None
+            self.batch = []
+
+    def finish(self) -> Path | None:
+        if self.path is not None:
+            self.flush()
+            self.handle.close()
+        return self.path
+
+
+def _staged_batches(path: Path) -> Iterator[Batch]:
+    with path.open("rb") as handle:
+        while True:
+            try:
+                # This process wrote the file moments ago, in its import's own scratch folder.
+                yield pickle.load(handle)  # noqa: S301
+            except EOFError:
+                return
+
+
 def _data_rows(opener: Opener, kind: str) -> tuple[dict[str, int], Iterator[tuple[int, list[Any]]]]:
     """The column positions from the header, and an iterator over the data rows."""
     stream = reading.rows(opener, kind)
@@ -126,20 +184,32 @@ def check_file(
     on_progress: Progress | None = None,
     today: dt.date | None = None,
     scratch: Path | None = None,
+    keep_rows: bool = False,
 ) -> Checked:
     """Check every row of the file; nothing is written. Temporary files go into the folder
-    `scratch` (an import's own, see stale.scratch_dir), or one made for this check alone."""
+    `scratch` (an import's own, see stale.scratch_dir), or one made for this check alone.
+    With `keep_rows` (and `scratch`), the checked values stay in that folder for
+    `write_file`, when no row is bad."""
     checked = Checked()
     folder = scratch if scratch is not None else scratch_dir(None)
+    staged: _StagedRows | None = None
     try:
         positions, stream = _data_rows(opener, kind)
-        checker = RowChecker(Lookups(institution), positions, today=today)
+        lookups = Lookups(institution)
+        checker = RowChecker(lookups, positions, today=today)
         seen = _SeenIds(folder / "seen-ids.sqlite3")
+        if keep_rows and scratch is not None:
+            staged = _StagedRows(folder / "checked-rows.pickle")
         try:
             for number, cells in stream:
                 values, problems = checker.check(cells)
-                for field_name, message in problems:
-                    checked.add(number, field_name, message)
+                if problems:
+                    for field_name, message in problems:
+                        checked.add(number, field_name, message)
+                    if staged is not None:
+                        staged.discard()
+                elif staged is not None:
+                    staged.add(values)
                 if values["external_id"]:
                     seen.add(values["external_id"], number)
                 checked.rows += 1
@@ -154,9 +224,14 @@ def check_file(
                 )
         finally:
             seen.close()
+        if staged is not None and checked.ok:
+            checked.staged = staged.finish()
+            checked.lookups, checked.today = lookups, checker.today
     except ImportFileError as error:
         checked.add(None, error.field, error.message)
     finally:
+        if staged is not None and checked.staged is None:
+            staged.discard()
         if scratch is None:
             shutil.rmtree(folder, ignore_errors=True)
     if on_progress is not None:
@@ -179,52 +254,36 @@ class _Inserter:
     on SQLite, COPY on PostgreSQL.
 
     bulk_create compiles its SQL anew for every few dozen rows (SQLite allows 999 parameters
-    a statement) and prepares every value through its field; here the statement is built once
-    and only dates and times are adapted, which makes writing several times faster. The
-    values are those `RowChecker` produced and the checks, constraints included, passed."""
+    a statement) and prepares every value through its field; here the statement is built once,
+    naming the columns of STAGED_FIELDS first, so that a row's parameters are its checked
+    values followed by the batch's constants, and the drivers take the dates as they are.
+    The values are those `RowChecker` produced and the checks, constraints included, passed."""
 
     def __init__(self, institution: Institution, actor: User | None) -> None:
-        ops = connection.ops
-        self.fields = [f for f in Mobility._meta.concrete_fields if not f.primary_key]
-        self.adapters = [_adapter(model_field) for model_field in self.fields]
-        self.defaults = {f.attname: f.get_default() for f in self.fields}
+        quote = connection.ops.quote_name
+        by_attname = {f.attname: f for f in Mobility._meta.concrete_fields}
+        staged = [by_attname[name] for name in STAGED_FIELDS]
+        self.constant_fields = [
+            f for f in Mobility._meta.concrete_fields if not f.primary_key and f not in staged
+        ]
+        self.defaults = {f.attname: f.get_default() for f in self.constant_fields}
         self.defaults["home_institution_id"] = institution.pk
         self.defaults["created_by_id"] = actor.pk if actor is not None else None
-        quote = ops.quote_name
+        columns = ", ".join(quote(f.column) for f in [*staged, *self.constant_fields])
+        table = quote(Mobility._meta.db_table)
         # Names from the model, quoted; the values go as parameters.
-        self.sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-            quote(Mobility._meta.db_table),
-            ", ".join(quote(f.column) for f in self.fields),
-            ", ".join(["%s"] * len(self.fields)),
+        self.sql = (
+            f"INSERT INTO {table} ({columns}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * (len(staged) + len(self.constant_fields)))})"
         )
-        self.copy_sql = "COPY {} ({}) FROM STDIN".format(
-            quote(Mobility._meta.db_table), ", ".join(quote(f.column) for f in self.fields)
-        )
+        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
 
-    def insert(self, rows: list[dict[str, Any]]) -> None:
+    def insert(self, rows: Batch) -> None:
+        """`rows`: the values of STAGED_FIELDS; the other columns take constants."""
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        stamps = {"created_at": now, "updated_at": now}
-        slots = [
-            (f.attname, None if f.attname in stamps else adapt)
-            for f, adapt in zip(self.fields, self.adapters, strict=True)
-        ]
-        params = []
-        for values in rows:
-            row = {**self.defaults, **stamps, **values}
-            params.append(
-                [row[name] if adapt is None else adapt(row[name]) for name, adapt in slots]
-            )
-        _load(self.sql, self.copy_sql, params)
-
-
-def _adapter(model_field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
-    """How a value of the field is handed to the database driver; None: as it is."""
-    ops = connection.ops
-    if isinstance(model_field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
-    if isinstance(model_field, models.DateField):
-        return ops.adapt_datefield_value
-    return None
+        values = {**self.defaults, "created_at": now, "updated_at": now}
+        constants = tuple(values[f.attname] for f in self.constant_fields)
+        _load(self.sql, self.copy_sql, [row + constants for row in rows])
 
 
 def _load(insert_sql: str, copy_sql: str, params: Sequence[Sequence[Any]]) -> None:
@@ -263,10 +322,9 @@ class _Upserter:
         quote = ops.quote_name
         postgresql = connection.vendor == "postgresql"
         self.institution_id = institution.pk
-        names = ["external_id", *IMPORTED_FIELDS]
+        names = list(STAGED_FIELDS)
         by_attname = {f.attname: f for f in Mobility._meta.concrete_fields}
         fields = [by_attname[name] for name in names]
-        self.row_values = itemgetter(*names)
         columns = [quote(f.column) for f in fields]
         table = quote(Mobility._meta.db_table)
         stage = quote(self.STAGE)
@@ -330,10 +388,10 @@ class _Upserter:
             cursor.execute(self.drop_sql)
             cursor.execute(self.create_sql)
 
-    def write(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
-        """(added, updated) for this batch."""
+    def write(self, rows: Batch) -> tuple[int, int]:
+        """(added, updated) for this batch of rows (the values of STAGED_FIELDS)."""
         # The staged columns hold no date and time; dates go to both drivers as they are.
-        _load(self.load_sql, self.copy_sql, list(map(self.row_values, rows)))
+        _load(self.load_sql, self.copy_sql, rows)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         constants = [now if value is _NOW else value for value in self.constants]
         with connection.cursor() as cursor:
@@ -388,15 +446,49 @@ def write_file(
     actor: User | None,
     on_progress: Progress | None = None,
     today: dt.date | None = None,
+    checked: Checked | None = None,
 ) -> Written:
     """Create or update a mobility for every row, keyed by (home institution, external id).
-    Call inside a transaction, after `check_file` found nothing wrong."""
+    Call inside a transaction, after `check_file` found nothing wrong. The rows are those
+    `checked` kept, when it kept them and what they were checked against is still the same
+    (the day, and the institutions, units and agreements as read now, in this transaction);
+    otherwise the file is read and checked again."""
     written = Written()
-    positions, stream = _data_rows(opener, kind)
-    checker = RowChecker(Lookups(institution), positions, today=today)
+    lookups = Lookups(institution)
+    batches: Iterator[Batch]
+    if (
+        checked is not None
+        and checked.staged is not None
+        and checked.lookups is not None
+        and checked.today == (today or dt.date.today())
+        and checked.lookups.same_as(lookups)
+    ):
+        batches = _staged_batches(checked.staged)
+    else:
+        positions, stream = _data_rows(opener, kind)
+        batches = _rechecked_batches(stream, RowChecker(lookups, positions, today=today))
     with _sqlite_cache_for_writing():
-        _write_rows(stream, checker, institution, actor, written, on_progress)
+        _write_rows(batches, institution, actor, written, on_progress)
     return written
+
+
+def _rechecked_batches(
+    stream: Iterator[tuple[int, list[Any]]], checker: RowChecker
+) -> Iterator[Batch]:
+    row_values = itemgetter(*STAGED_FIELDS)
+    batch: Batch = []
+    for _number, cells in stream:
+        values, problems = checker.check(cells)
+        if problems:
+            raise ImportFileError(
+                _("The file changed after it was checked; import it again."), field="file"
+            )
+        batch.append(row_values(values))
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @contextmanager
@@ -420,14 +512,12 @@ def _sqlite_cache_for_writing() -> Iterator[None]:
 
 
 def _write_rows(
-    stream: Iterator[tuple[int, list[Any]]],
-    checker: RowChecker,
+    batches: Iterator[Batch],
     institution: Institution,
     actor: User | None,
     written: Written,
     on_progress: Progress | None,
 ) -> None:
-    batch: list[dict[str, Any]] = []
     done = 0
     # A first import (no external ids yet) has nothing to match: its rows are inserted
     # straight away, the check having made sure that the file repeats no id.
@@ -442,7 +532,7 @@ def _write_rows(
         upserter = None
         inserter = _Inserter(institution, actor)
 
-    def flush() -> None:
+    for batch in batches:
         if upserter is not None:
             added, updated = upserter.write(batch)
         else:
@@ -452,22 +542,9 @@ def _write_rows(
         written.created += added
         written.updated += updated
         written.unchanged += len(batch) - added - updated
-        batch.clear()
-
-    for _number, cells in stream:
-        values, problems = checker.check(cells)
-        if problems:
-            raise ImportFileError(
-                _("The file changed after it was checked; import it again."), field="file"
-            )
-        batch.append(values)
-        if len(batch) >= BATCH_SIZE:
-            flush()
-        done += 1
+        done += len(batch)
         if on_progress is not None and done % PROGRESS_EVERY == 0:
             on_progress(done)
-    if batch:
-        flush()
     if upserter is not None:
         upserter.close()
     if written.created + written.updated >= ANALYZE_AFTER:
@@ -504,11 +581,51 @@ def import_file(
         return checked, None
     if on_total is not None:
         on_total(total)
-    checked = check_file(
-        opener, kind, institution=institution, on_progress=on_check, today=today, scratch=scratch
-    )
-    if not checked.ok or dry_run:
-        return checked, None
+    # The checked rows are kept for the write in a scratch folder: the import's own, or one
+    # made (and removed) here.
+    folder = scratch if scratch is not None or dry_run else scratch_dir(None)
+    try:
+        checked = check_file(
+            opener,
+            kind,
+            institution=institution,
+            on_progress=on_check,
+            today=today,
+            scratch=folder,
+            keep_rows=not dry_run,
+        )
+        if not checked.ok or dry_run:
+            return checked, None
+        return checked, _write_checked(
+            opener,
+            kind,
+            checked,
+            institution=institution,
+            actor=actor,
+            on_write=on_write,
+            on_begin=on_begin,
+            on_written=on_written,
+            today=today,
+        )
+    finally:
+        if folder is not None and scratch is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_checked(
+    opener: Opener,
+    kind: str,
+    checked: Checked,
+    *,
+    institution: Institution,
+    actor: User | None,
+    on_write: Progress | None,
+    on_begin: Callable[[], None] | None,
+    on_written: Callable[[Checked, Written], None] | None,
+    today: dt.date | None,
+) -> Written | None:
+    """The write of a file `check_file` found good, in one transaction; None (and the
+    reason added to `checked`) when it could not be written."""
     try:
         with transaction.atomic():
             if on_begin is not None:
@@ -523,17 +640,18 @@ def import_file(
                 actor=actor,
                 on_progress=on_write,
                 today=today,
+                checked=checked,
             )
             if on_written is not None:
                 on_written(checked, written)
     except ImportFileError as error:
         checked.add(None, error.field, error.message)
-        return checked, None
+        return None
     except IntegrityError:
         checked.add(
             None,
             "file",
             _("The mobilities changed while the file was imported; import it again."),
         )
-        return checked, None
-    return checked, written
+        return None
+    return written
