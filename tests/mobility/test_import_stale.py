@@ -388,10 +388,9 @@ def test_killed_command_line_import_is_found_failed_and_the_file_imports_again(t
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 120
+        # Waits as long as the import runs: an import that ends first fails the test.
         while not list(scratch.glob("import-*/seen-ids.sqlite3")):
             assert importing.poll() is None, "the import ended before it could be killed"
-            assert time.monotonic() < deadline
             time.sleep(0.005)
     finally:
         os.kill(importing.pid, signal.SIGKILL)
@@ -449,10 +448,8 @@ def test_import_killed_while_writing_holds_no_lock_and_commits_nothing(tmp_path)
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 120
-        while True:
+        while True:  # as long as the import runs, as above
             assert importing.poll() is None, "the import ended before it could be killed"
-            assert time.monotonic() < deadline
             running = MobilityImport.objects.values_list("pk", flat=True).first()
             if running is not None and _row_locked(running):
                 break
