@@ -13,9 +13,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accord.centers.models import ResearchCenter
 from accord.institutions.models import Unit
 
+from . import hub
 from .models import Agreement, Provision, ProvisionKind
 
 ISCED_FILE = "isced-f-2013.csv"
@@ -186,13 +186,7 @@ class CenterAccessForm(ProvisionForm):
         cast(forms.ChoiceField, self.fields["center_ids"]).choices = self.center_choices
 
     def center_choices(self) -> list[tuple[int, str]]:
-        party_ids = [party.institution_id for party in self.agreement.parties.all()]
-        return [
-            (center.pk, f"{center.display_name} ({center.institution.display_name})")
-            for center in ResearchCenter.objects.filter(
-                institution_id__in=party_ids
-            ).select_related("institution")
-        ]
+        return hub.center_options(party.institution_id for party in self.agreement.parties.all())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -500,16 +494,8 @@ def _center_access_summary(terms: dict[str, Any], provision: Provision) -> list[
     """The centers opened, each named once in the reader's language: the parties' research
     centers, then units that are not already named by a research center of theirs, then the
     other centers the agreement names in words."""
-    centers = (
-        list(
-            ResearchCenter.objects.filter(pk__in=terms["center_ids"]).only(
-                "name", "names", "unit_id"
-            )
-        )
-        if terms.get("center_ids")
-        else []
-    )
-    named_units = {center.unit_id for center in centers}
+    centers = hub.centers_named(terms["center_ids"]) if terms.get("center_ids") else []
+    named_units = {unit_id for _name, unit_id in centers}
     units = (
         Unit.objects.filter(pk__in=terms["unit_ids"])
         .exclude(pk__in=named_units)
@@ -518,7 +504,7 @@ def _center_access_summary(terms: dict[str, Any], provision: Provision) -> list[
         else []
     )
     names = [
-        *(center.display_name for center in centers),
+        *(name for name, _unit_id in centers),
         *(unit.display_name for unit in units),
         *(terms.get("centers") or []),
     ]

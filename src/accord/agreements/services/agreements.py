@@ -8,13 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accord.centers.services import bookings_flag_for_ended_agreement
 from accord.core.audit import audit_record, diff, snapshot
 from accord.core.memberships import institution_ids
 from accord.core.models import Role, User
 from accord.core.text import readable_date
 from accord.institutions.models import Institution
 
+from .. import hub
 from ..models import Agreement, AgreementKind, AgreementParty, DocumentKind, Provision
 from ..provisions import ISO_639_1
 from ._base import (
@@ -373,7 +373,7 @@ def agreement_transition(
             actor=actor, action="agreement.status_changed", target=current, changes=changes
         )
         if to_status in (S.EXPIRED, S.TERMINATED):
-            bookings_flag_for_ended_agreement(agreement=current)
+            hub.agreement_ended(current)
     _copy_fields(current, agreement, ("status", "termination_reason", "updated_at"))
     return current
 

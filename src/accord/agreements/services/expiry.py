@@ -14,10 +14,10 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accord.centers.services import bookings_flag_for_ended_agreement
 from accord.core.audit import audit_record, audit_record_many
 from accord.core.reminders import nearest_threshold
 
+from .. import hub
 from ..models import Agreement, AgreementParty, ExpiryReminder
 from ._base import S
 
@@ -82,7 +82,7 @@ def agreements_expire_due(*, today: dt.date | None = None) -> list[int]:
                 target=current,
                 changes={"status": [S.ACTIVE.value, S.EXPIRED.value]},
             )
-            bookings_flag_for_ended_agreement(agreement=current)
+            hub.agreement_ended(current)
             expired.append(pk)
     return expired
 

@@ -14,12 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accord.centers import selectors as centers_selectors
 from accord.core.forms import apply_errors
 from accord.core.memberships import staff_institution_ids
-from accord.mobility import selectors as mobility_selectors
 
-from .. import selectors, services
+from .. import hub, selectors, services
 from ..documents import document_file_response
 from ..forms import (
     AmendForm,
@@ -143,14 +141,7 @@ def _render_detail(
         "amends": linked.get("amends"),
         "renewals": list(agreement.renewals.all()),
         "amendments": list(agreement.amendments.all()),
-        "center_usage": centers_selectors.agreement_center_usage(agreement),
-        # Counts only: readers who are not a party's staff see counts below 5 hidden.
-        "mobility_counts": mobility_selectors.agreement_mobility_counts(
-            agreement, hide_below=0 if may_change else mobility_selectors.SMALL_COUNT
-        ),
-        "mobility_list_url": (
-            f"{reverse('mobility:list')}?agreement={agreement.pk}" if may_change else ""
-        ),
+        **hub.page_context(agreement, may_change=may_change),
         "timeline": (
             timeline_entries(selectors.agreement_timeline(agreement), agreement, user)
             if may_read_history

@@ -21,11 +21,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django_tasks import TaskResultStatus
+from django_tasks.base import Task
 
+from accord.agreements import hub
 from accord.agreements.tasks import expire_agreements, send_expiry_reminders
-from accord.centers.tasks import complete_past_bookings, flag_bookings_of_ended_agreements
-from accord.mobility.import_tasks import mark_stale_imports_failed
-from accord.mobility.tasks import send_obligation_reminders
 
 DAY_SECONDS = 24 * 60 * 60
 
@@ -75,14 +74,9 @@ class Command(BaseCommand):
     def run_once(self) -> list[str]:
         """Run, or enqueue, each job; the names of those that failed."""
         failed = []
-        for task in (
-            expire_agreements,
-            send_expiry_reminders,
-            complete_past_bookings,
-            flag_bookings_of_ended_agreements,
-            send_obligation_reminders,
-            mark_stale_imports_failed,
-        ):
+        # The agreements' own jobs, then those each domain declares (agreements/hub.py).
+        jobs: list[Task[Any, Any]] = [expire_agreements, send_expiry_reminders, *hub.daily_jobs()]
+        for task in jobs:
             result = task.enqueue()
             if result.status == TaskResultStatus.FAILED:
                 failed.append(task.name)
